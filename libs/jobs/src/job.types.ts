@@ -1,0 +1,168 @@
+/**
+ * The job API's JSON shapes (SPEC §3), shared by the receiver's DTOs and the
+ * typed client used by the worker and the CLI.
+ */
+import type { Capability } from '../../capability/src/capability.types';
+
+export const JOB_STATUSES = ['pending', 'claimed', 'running', 'completed', 'failed', 'cancelled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** Statuses a job can no longer leave without an operator. */
+export const FINAL_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
+
+/** A job as serialized by the API. Timestamps are ISO-8601 UTC or null. */
+export interface JobView {
+  id: string;
+  model: string;
+  mode: string;
+  hyper: Record<string, unknown>;
+  split_recipe: string;
+  train_hosts: string[];
+  seed: number;
+  require_cuda: boolean;
+  prefer_cuda: boolean;
+  min_vram_gib: number;
+  min_ram_gib: number;
+  allowed_hosts: string[];
+  priority: number;
+  max_attempts: number;
+  timeout_s: number;
+  status: JobStatus;
+  attempts: number;
+  worker_id: string | null;
+  claimed_at: string | null;
+  heartbeat_at: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+  artifact_sha256: string | null;
+  metrics: Record<string, unknown> | null;
+  error: string | null;
+  exit_code: number | null;
+  log_tail: string | null;
+  in_manifest: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One recorded transition. `from` is null for the job's creation. */
+export interface JobEvent {
+  at: string;
+  from: JobStatus | null;
+  to: JobStatus;
+  worker_id: string | null;
+  reason: string;
+}
+
+/** `GET /v1/job/{id}`. */
+export interface JobDetail extends JobView {
+  events: JobEvent[];
+  pending_reason: string | null;
+}
+
+export type JobCounts = Record<JobStatus, number>;
+
+export interface JobListQuery {
+  status?: JobStatus;
+  model?: string;
+  mode?: string;
+  worker_id?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface JobPage {
+  jobs: JobView[];
+  counts: JobCounts;
+  next_cursor: string | null;
+}
+
+export interface ClaimRequest {
+  worker_id: string;
+  hostname: string;
+  capability: Capability;
+  allow_jobs?: string[];
+  deny_jobs?: string[];
+}
+
+export interface ClaimResponse {
+  job: JobView;
+  heartbeat_interval_s: number;
+  stale_after_s: number;
+}
+
+export interface HeartbeatRequest {
+  worker_id: string;
+  log_tail?: string;
+}
+
+export interface HeartbeatResponse {
+  status: JobStatus;
+  cancel: boolean;
+}
+
+export interface CompleteRequest {
+  worker_id: string;
+  artifact_sha256: string;
+  metrics?: Record<string, unknown>;
+}
+
+export interface FailRequest {
+  worker_id: string;
+  error: string;
+  exit_code?: number;
+  log_tail?: string;
+  retryable?: boolean;
+  release?: boolean;
+}
+
+export interface RequeueRequest {
+  force?: boolean;
+}
+
+export interface WorkerView {
+  worker_id: string;
+  hostname: string;
+  capability: Capability;
+  first_seen: string;
+  last_seen: string;
+  online: boolean;
+  current_job_ids: string[];
+}
+
+export interface ReloadResult {
+  added: number;
+  updated: number;
+  unchanged: number;
+  orphaned: number;
+  total: number;
+  warnings: { path: string; message: string }[];
+}
+
+export interface HealthView {
+  status: 'ok';
+  version: string;
+  uptime_s: number;
+  db: 'ok';
+  manifest: { path: string; loaded_at: string | null; jobs: number; error: string | null };
+  counts: JobCounts;
+}
+
+/** `PUT /v1/model/{id}` answer. */
+export interface UploadResult {
+  sha256: string;
+  size: number;
+  /** Relative to the models dir. */
+  path: string;
+  deduplicated: boolean;
+}
+
+/** One `GET /v1/models` entry, and one line of `index.jsonl`. */
+export interface ArtifactRecord {
+  sha256: string;
+  size: number;
+  model: string;
+  mode: string;
+  job_id: string;
+  worker_id: string;
+  uploaded_at: string;
+}

@@ -1,0 +1,75 @@
+import { HostSpec, JobConstraints } from './manifest.types';
+
+/** The capability fields that gate eligibility (a subset of the worker's capability). */
+export interface Resources {
+  cuda: boolean;
+  vram_gib: number;
+  ram_gib: number;
+  cores: number;
+}
+
+/** What a claiming worker brings: its detected resources and its own model policy. */
+export interface WorkerOffer {
+  hostname: string;
+  capability: Resources;
+  allow_jobs?: string[];
+  deny_jobs?: string[];
+}
+
+/**
+ * A worker as the receiver sees it once its `[hosts.<hostname>]` entry is applied:
+ * numbers capped at min(detected, declared), CUDA off when the host declares
+ * `cuda = false`, and the host's and the worker's allow/deny lists combined.
+ */
+export interface EffectiveWorker extends Resources {
+  hostname: string;
+  /** Models it may train; null = any. */
+  allow: string[] | null;
+  /** Models it never trains; deny wins over allow. */
+  deny: string[];
+}
+
+const cap = (detected: number, declared: number | undefined): number =>
+  declared === undefined ? detected : Math.min(detected, declared);
+
+function intersect(a: string[] | undefined, b: string[] | undefined): string[] | null {
+  if (!a?.length && !b?.length) return null;
+  if (!a?.length) return [...new Set(b)];
+  if (!b?.length) return [...new Set(a)];
+  return [...new Set(a.filter((m) => b.includes(m)))];
+}
+
+export function effectiveWorker(offer: WorkerOffer, host?: HostSpec): EffectiveWorker {
+  const c = offer.capability;
+  return {
+    hostname: offer.hostname,
+    cuda: c.cuda && host?.cuda !== false,
+    vram_gib: cap(c.vram_gib, host?.vram_gib),
+    ram_gib: cap(c.ram_gib, host?.ram_gib),
+    cores: cap(c.cores, host?.cores),
+    allow: intersect(host?.allow_jobs, offer.allow_jobs),
+    deny: [...new Set([...(host?.deny_jobs ?? []), ...(offer.deny_jobs ?? [])])],
+  };
+}
+
+/**
+ * Why this worker may not take this job, as a short phrase ("needs CUDA"),
+ * or null when it may. The same rules as the claim's SQL (SPEC §2).
+ */
+export function ineligibility(
+  job: JobConstraints & { model: string },
+  worker: EffectiveWorker,
+): string | null {
+  const needsCuda = job.require_cuda || job.min_vram_gib > 0;
+  if (needsCuda && !worker.cuda) return 'needs CUDA';
+  if (worker.vram_gib < job.min_vram_gib) return `needs ${job.min_vram_gib} GiB of VRAM`;
+  if (worker.ram_gib < job.min_ram_gib) return `needs ${job.min_ram_gib} GiB of RAM`;
+  if (job.allowed_hosts.length > 0 && !job.allowed_hosts.includes(worker.hostname)) {
+    return `may run only on ${job.allowed_hosts.join(', ')}`;
+  }
+  if (worker.deny.includes(job.model)) return `model ${job.model} is denied on ${worker.hostname}`;
+  if (worker.allow !== null && !worker.allow.includes(job.model)) {
+    return `model ${job.model} is not allowed on ${worker.hostname}`;
+  }
+  return null;
+}

@@ -1,0 +1,73 @@
+/** Hyper-parameter types a `[models.X].hyper` schema may name. */
+export type HyperType = 'int' | 'float' | 'bool' | 'string' | 'array' | 'table';
+
+/** The fields that make a job's identity (SPEC §1 "Job ID"). */
+export interface JobIdentity {
+  model: string;
+  mode: string;
+  hyper: Record<string, unknown>;
+  split_recipe: string;
+  train_hosts: string[];
+  seed: number;
+}
+
+/** Constraints that gate which worker may claim a job (SPEC §2 eligibility). */
+export interface JobConstraints {
+  /** As it takes effect: true when declared or when min_vram_gib > 0. */
+  require_cuda: boolean;
+  prefer_cuda: boolean;
+  min_vram_gib: number;
+  min_ram_gib: number;
+  allowed_hosts: string[];
+}
+
+/** One job of the manifest after defaults and sweep expansion. */
+export interface JobSpec extends JobIdentity, JobConstraints {
+  id: string;
+  priority: number;
+  max_attempts: number;
+  timeout_s: number;
+  /** 0-based position in the expanded manifest: [[jobs]] in file order, then [[sweeps]] points. */
+  manifest_order: number;
+}
+
+/** `[hosts.<hostname>]`: caps on detected capability, and model policy. */
+export interface HostSpec {
+  hostname: string;
+  cuda?: boolean;
+  vram_gib?: number;
+  ram_gib?: number;
+  cores?: number;
+  allow_jobs?: string[];
+  deny_jobs?: string[];
+}
+
+export interface ManifestDefaults {
+  max_attempts: number;
+  priority: number;
+  timeout_s: number;
+}
+
+export interface ModelSchema {
+  hyper: Record<string, HyperType>;
+}
+
+export interface Manifest {
+  defaults: ManifestDefaults;
+  models: Record<string, ModelSchema>;
+  hosts: Record<string, HostSpec>;
+  jobs: JobSpec[];
+}
+
+/** One validation problem, e.g. `{path: 'jobs[3].min_vram_gib', message: 'must be >= 0'}`. */
+export interface ManifestIssue {
+  path: string;
+  message: string;
+  /** 1-based, for TOML syntax errors. */
+  line?: number;
+  column?: number;
+}
+
+export type ManifestResult =
+  | { ok: true; manifest: Manifest; warnings: ManifestIssue[] }
+  | { ok: false; errors: ManifestIssue[]; warnings: ManifestIssue[] };
