@@ -1,0 +1,52 @@
+'use strict';
+const { int, positiveFloat, nonNegativeFloat } = require('../lib/hyper');
+const { sigmoid, logLoss } = require('../lib/metrics');
+const { progressEvery } = require('../lib/progress');
+const { TrainError } = require('../lib/errors');
+
+/** Logistic regression by full-batch gradient descent, with optional L2. */
+
+const hyper = {
+  lr: { ...positiveFloat(), default: 0.5 },
+  epochs: { ...int(1, 100000), default: 200 },
+  l2: { ...nonNegativeFloat(), default: 0 },
+};
+
+function predictor(weights, bias) {
+  return (X) =>
+    X.map((x) => {
+      let z = bias;
+      for (let j = 0; j < weights.length; j++) z += weights[j] * x[j];
+      return sigmoid(z);
+    });
+}
+
+function train({ X, y }, hp, { log }) {
+  const d = X[0].length;
+  const n = X.length;
+  const w = new Array(d).fill(0);
+  let b = 0;
+  const report = progressEvery(hp.epochs);
+  for (let epoch = 1; epoch <= hp.epochs; epoch++) {
+    const p = predictor(w, b)(X);
+    const gw = new Array(d).fill(0);
+    let gb = 0;
+    for (let i = 0; i < n; i++) {
+      const err = p[i] - y[i];
+      for (let j = 0; j < d; j++) gw[j] += err * X[i][j];
+      gb += err;
+    }
+    for (let j = 0; j < d; j++) w[j] -= hp.lr * (gw[j] / n + hp.l2 * w[j]);
+    b -= hp.lr * (gb / n);
+    if (report(epoch)) {
+      const loss = logLoss(predictor(w, b)(X), y);
+      if (!Number.isFinite(loss) || !w.every(Number.isFinite)) {
+        throw new TrainError(`loss diverged at epoch ${epoch}; try a smaller lr`);
+      }
+      log(`epoch ${epoch}/${hp.epochs} loss ${loss.toFixed(4)}`);
+    }
+  }
+  return { params: { weights: w, bias: b }, predict: predictor(w, b), summary: { epochs: hp.epochs } };
+}
+
+module.exports = { hyper, train };

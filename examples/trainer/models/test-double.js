@@ -1,0 +1,90 @@
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+const { Rng, seedFrom } = require('../lib/random');
+const { int, nonNegativeFloat, bool, string } = require('../lib/hyper');
+
+/**
+ * `model = "test"`: a trainer that misbehaves on request, so the worker's
+ * process handling (exit codes, stderr tails, timeouts, process-group kills,
+ * large bundles) can be tested against a real process in well under a second.
+ */
+
+const hyper = {
+  sleep_s: { ...nonNegativeFloat(), default: 0 },
+  exit_code: { ...int(0, 255), default: 0 },
+  stderr: string(),
+  spawn_child: { ...bool(), default: false },
+  write_bytes: { ...int(0), default: 0 },
+  ignore_sigterm: { ...bool(), default: false },
+};
+
+// The grandchild outlives the trainer's own sleep by this much, so a worker
+// that kills only the trainer (not its group) leaves it visibly running.
+const CHILD_EXTRA_S = 5;
+
+/**
+ * Starts a grandchild that sleeps, and writes its pid to child.pid once it is
+ * ready (its SIGTERM handler, if any, in place): a test that sees the file
+ * may signal the group at once.
+ */
+async function spawnChild(outDir, hp) {
+  const code = [
+    hp.ignore_sigterm ? "process.on('SIGTERM', () => {});" : '',
+    `setTimeout(() => {}, ${Math.round((hp.sleep_s + CHILD_EXTRA_S) * 1000)});`,
+    "process.stdout.write('ready\\n');",
+  ].join('');
+  // Same process group as the trainer (not detached), and its stdout a private
+  // pipe closed once it is ready: the worker must reach it through the group,
+  // not by waiting for the trainer's pipes to close.
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'ignore'] });
+  await new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.stdout.once('data', resolve);
+  });
+  child.stdout.destroy();
+  fs.writeFileSync(path.join(outDir, 'child.pid'), `${child.pid}\n`);
+  return child;
+}
+
+/** N bytes from the job's seed, in chunks: memory stays flat for a multi-GiB file. */
+function writeRandomBytes(file, total, seed) {
+  const rng = new Rng(seedFrom('bytes', seed));
+  const chunk = Buffer.alloc(1 << 16);
+  const fd = fs.openSync(file, 'w');
+  try {
+    for (let left = total; left > 0; left -= chunk.length) {
+      for (let o = 0; o < chunk.length; o += 4) chunk.writeUInt32LE(rng.uint32(), o);
+      fs.writeSync(fd, chunk, 0, Math.min(left, chunk.length));
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+const sleep = (s) => new Promise((resolve) => setTimeout(resolve, s * 1000));
+
+/** Returns the exit code; writes model.json and metrics.json only on 0. */
+async function run(job, hp, outDir, { log, writeJson }) {
+  if (hp.ignore_sigterm) process.on('SIGTERM', () => log('SIGTERM ignored'));
+  const child = hp.spawn_child ? await spawnChild(outDir, hp) : null;
+  if (child) log(`spawned child ${child.pid}`);
+  if (hp.write_bytes > 0) {
+    writeRandomBytes(path.join(outDir, 'random.bin'), hp.write_bytes, job.seed);
+    log(`wrote ${hp.write_bytes} bytes to random.bin`);
+  }
+  if (hp.sleep_s > 0) {
+    log(`sleeping ${hp.sleep_s} s`);
+    await sleep(hp.sleep_s);
+  }
+  if (child) child.kill('SIGKILL'); // a trainer that ends on its own leaves nothing behind
+  if (hp.stderr !== undefined) process.stderr.write(hp.stderr.endsWith('\n') ? hp.stderr : `${hp.stderr}\n`);
+  if (hp.exit_code === 0) {
+    writeJson('model.json', { model: job.model, mode: job.mode, seed: job.seed, hyper: hp });
+    writeJson('metrics.json', { slept_s: hp.sleep_s, bytes_written: hp.write_bytes });
+  }
+  return hp.exit_code;
+}
+
+module.exports = { hyper, run };

@@ -1,0 +1,74 @@
+import os from 'node:os';
+import { Capability, Gpu } from './capability.types';
+import { applyCapabilityOverrides, readCapabilityOverrides } from './capability.overrides';
+import { parseNvidiaSmi } from './nvidia-smi.parser';
+import { runProbe } from './probe.runner';
+
+export interface DetectCapabilityOptions {
+  /** The trainer's checkout, whose commit is reported; none → git_commit null. */
+  trainerDir?: string;
+  /** Overrides (see capability.overrides.ts) and the PATH the probes are found on. */
+  env?: NodeJS.ProcessEnv;
+  /** One limit for every probe; by default 5 s, and 15 s for the torch import. */
+  probeTimeoutMs?: number;
+}
+
+export const DEFAULT_PROBE_TIMEOUT_MS = 5_000;
+/** Importing torch loads its CUDA libraries, which takes seconds on a cold cache. */
+export const DEFAULT_TORCH_PROBE_TIMEOUT_MS = 15_000;
+
+const round1 = (n: number): number => Math.round(n * 10) / 10;
+const GIT_COMMIT = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+export async function probeGpus(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Gpu[]> {
+  const out = await runProbe(
+    'nvidia-smi',
+    ['--query-gpu=name,memory.total', '--format=csv,noheader,nounits'],
+    { env, timeoutMs },
+  );
+  return out === null ? [] : parseNvidiaSmi(out);
+}
+
+export async function probeTorchVersion(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string | null> {
+  const out = await runProbe('python3', ['-c', 'import torch; print(torch.__version__)'], { env, timeoutMs });
+  // The version is the last line: an import may print warnings before it.
+  const version = out?.trim().split(/\r?\n/).pop()?.trim();
+  return version ? version : null;
+}
+
+export async function probeGitCommit(dir: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string | null> {
+  const out = await runProbe('git', ['-C', dir, 'rev-parse', 'HEAD'], { env, timeoutMs });
+  const commit = out?.trim() ?? '';
+  return GIT_COMMIT.test(commit) ? commit : null;
+}
+
+/**
+ * What this host can do (SPEC §5). Probes run in parallel, each bounded by a
+ * timeout; one that fails only leaves its field empty. Throws only for an
+ * invalid override in the environment.
+ */
+export async function detectCapability(opts: DetectCapabilityOptions = {}): Promise<Capability> {
+  const env = opts.env ?? process.env;
+  const overrides = readCapabilityOverrides(env);
+  const timeoutMs = opts.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
+
+  const [gpus, torchVersion, gitCommit] = await Promise.all([
+    overrides.cuda === false ? Promise.resolve([]) : probeGpus(env, timeoutMs),
+    probeTorchVersion(env, opts.probeTimeoutMs ?? DEFAULT_TORCH_PROBE_TIMEOUT_MS),
+    opts.trainerDir === undefined ? Promise.resolve(null) : probeGitCommit(opts.trainerDir, env, timeoutMs),
+  ]);
+
+  const detected: Capability = {
+    hostname: os.hostname(),
+    cores: os.availableParallelism(),
+    ram_gib: round1(os.totalmem() / 1024 ** 3),
+    cuda: gpus.length > 0,
+    vram_gib: gpus.reduce((max, gpu) => Math.max(max, gpu.vram_gib), 0),
+    gpus,
+    torch_version: torchVersion,
+    git_commit: gitCommit,
+    platform: process.platform,
+    arch: process.arch,
+  };
+  return applyCapabilityOverrides(detected, overrides);
+}

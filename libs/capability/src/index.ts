@@ -1,0 +1,5 @@
+export * from './capability.types';
+export * from './capability.detector';
+export * from './capability.overrides';
+export { parseNvidiaSmi, mibToGib } from './nvidia-smi.parser';
+export { runProbe, type ProbeOptions } from './probe.runner';

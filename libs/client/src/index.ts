@@ -1,0 +1,3 @@
+export * from './receiver.client';
+export * from './receiver.errors';
+export * from './retry.policy';

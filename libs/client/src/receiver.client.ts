@@ -1,0 +1,375 @@
+import fs from 'node:fs';
+import { Readable, Transform, pipeline } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type {
+  ArtifactRecord,
+  ClaimRequest,
+  ClaimResponse,
+  CompleteRequest,
+  FailRequest,
+  HealthView,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  JobDetail,
+  JobListQuery,
+  JobPage,
+  JobView,
+  ReloadResult,
+  UploadResult,
+  WorkerView,
+} from '../../jobs/src/job.types';
+import { IdleDeadline } from './idle-deadline';
+import { ReceiverError, ReceiverUnreachableError } from './receiver.errors';
+import { RetryOptions, validateRetryOptions, withRetry } from './retry.policy';
+
+export interface ReceiverClientOptions {
+  /** e.g. `http://127.0.0.1:8471`; a path prefix (a reverse proxy's) is kept. */
+  baseUrl: string;
+  /** Sent as `X-Operator-Token` to the operator endpoints. */
+  operatorToken?: string;
+  /** Sent as `Authorization: Bearer …` to the worker endpoints. */
+  workerToken?: string;
+  /** How long a request may go without progress; 30 s by default. */
+  timeoutMs?: number;
+  /** Retry network errors and 5xx (the worker); false or absent: fail at once (the CLI). */
+  retry?: RetryOptions | false;
+}
+
+/** Per call: a signal to give up (shutdown), and a retry policy other than the client's. */
+export interface CallOptions {
+  signal?: AbortSignal;
+  retry?: RetryOptions | false;
+}
+
+export interface UploadOptions {
+  workerId: string;
+  /** The bundle's SHA-256, when known, for the receiver to check what it got. */
+  sha256?: string;
+}
+
+export interface ModelFilter {
+  model?: string;
+  mode?: string;
+}
+
+export interface ModelDownload {
+  /** The bundle's bytes; fails with ReceiverUnreachableError if the transfer stalls. */
+  body: Readable;
+  /** From Content-Length; null when the receiver did not say. */
+  size: number | null;
+}
+
+type Auth = 'operator' | 'worker' | 'none';
+
+interface JsonRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  auth: Auth;
+  query?: Record<string, string | number | undefined>;
+  body?: unknown;
+}
+
+/** Lets an endpoint take an error status as a normal answer (a 204 claim, a 409 heartbeat). */
+type Answer<T> = (status: number, payload: unknown) => { value: T } | undefined;
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** The receiver's HTTP API (SPEC §3), one method per endpoint, for the worker and the CLI. */
+export class ReceiverClient {
+  readonly baseUrl: string;
+  private readonly timeoutMs: number;
+  private readonly retry: RetryOptions | false;
+
+  constructor(private readonly options: ReceiverClientOptions) {
+    this.baseUrl = normalizeBaseUrl(options.baseUrl);
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (!(this.timeoutMs > 0)) throw new Error(`invalid timeoutMs ${options.timeoutMs}: must be > 0`);
+    this.retry = options.retry ?? false;
+    if (this.retry) validateRetryOptions(this.retry);
+  }
+
+  // --- worker endpoints -------------------------------------------------
+
+  /** The next eligible job, or null when there is none (204). */
+  claim(req: ClaimRequest, call?: CallOptions): Promise<ClaimResponse | null> {
+    return this.json<ClaimResponse | null>(
+      { method: 'POST', path: '/v1/job/claim', auth: 'worker', body: req },
+      call,
+      (status) => (status === 204 ? { value: null } : undefined),
+    );
+  }
+
+  /** `{cancel: true}` (a 409 from the receiver) means the job was taken away: an answer, not an error. */
+  heartbeat(id: string, req: HeartbeatRequest, call?: CallOptions): Promise<HeartbeatResponse> {
+    return this.json<HeartbeatResponse>(
+      { method: 'POST', path: `/v1/job/${enc(id)}/heartbeat`, auth: 'worker', body: req },
+      call,
+      (status, payload) =>
+        status === 409 && isObject(payload) && payload.cancel === true
+          ? { value: payload as unknown as HeartbeatResponse }
+          : undefined,
+    );
+  }
+
+  complete(id: string, req: CompleteRequest, call?: CallOptions): Promise<JobView> {
+    return this.json({ method: 'POST', path: `/v1/job/${enc(id)}/complete`, auth: 'worker', body: req }, call);
+  }
+
+  fail(id: string, req: FailRequest, call?: CallOptions): Promise<JobView> {
+    return this.json({ method: 'POST', path: `/v1/job/${enc(id)}/fail`, auth: 'worker', body: req }, call);
+  }
+
+  /** Streams `file` (a bundle.tar.zst) to the store; a retry re-opens the file. */
+  upload(id: string, file: string, opts: UploadOptions, call?: CallOptions): Promise<UploadResult> {
+    return this.exchange(call, async (deadline) => {
+      const { size } = await fs.promises.stat(file);
+      const source = fs.createReadStream(file);
+      const body = progressTap(deadline);
+      // Errors surface through fetch; the source's own is looked at below.
+      pipeline(source, body, () => undefined);
+      const headers: Record<string, string> = {
+        'content-type': 'application/zstd',
+        'content-length': String(size),
+        'x-worker-id': opts.workerId,
+      };
+      if (opts.sha256) headers['x-content-sha256'] = opts.sha256;
+      try {
+        const res = await this.fetch('PUT', `/v1/model/${enc(id)}`, 'worker', deadline, {
+          headers,
+          body,
+          duplex: 'half',
+          // Following a redirect would make fetch keep every chunk to replay it (NOTES.md).
+          redirect: 'error',
+        });
+        return await readJson<UploadResult>(res);
+      } catch (err) {
+        // A bundle that cannot be read is the worker's problem, not the network's: no retry.
+        throw source.errored ?? err;
+      } finally {
+        body.destroy();
+      }
+    });
+  }
+
+  // --- read endpoints ---------------------------------------------------
+
+  listJobs(q: JobListQuery = {}, call?: CallOptions): Promise<JobPage> {
+    return this.json({ method: 'GET', path: '/v1/jobs', auth: 'none', query: { ...q } }, call);
+  }
+
+  /** `id` is a full job ID or a unique prefix of at least 8 hex characters. */
+  getJob(id: string, call?: CallOptions): Promise<JobDetail> {
+    return this.json({ method: 'GET', path: `/v1/job/${enc(id)}`, auth: 'none' }, call);
+  }
+
+  workers(call?: CallOptions): Promise<{ workers: WorkerView[] }> {
+    return this.json({ method: 'GET', path: '/v1/workers', auth: 'none' }, call);
+  }
+
+  health(call?: CallOptions): Promise<HealthView> {
+    return this.json({ method: 'GET', path: '/v1/health', auth: 'none' }, call);
+  }
+
+  models(filter: ModelFilter = {}, call?: CallOptions): Promise<{ models: ArtifactRecord[] }> {
+    return this.json({ method: 'GET', path: '/v1/models', auth: 'none', query: { ...filter } }, call);
+  }
+
+  /** The bundle's bytes as a stream; the caller writes it where it wants. */
+  downloadModel(sha256: string, call?: CallOptions): Promise<ModelDownload> {
+    return this.exchange(call, async (deadline) => {
+      const res = await this.fetch('GET', `/v1/models/${enc(sha256)}`, 'none', deadline, {
+        headers: { accept: 'application/zstd, application/octet-stream' },
+      });
+      if (!res.ok) throw await errorFrom(res);
+      const length = res.headers.get('content-length');
+      const size = length !== null && /^\d+$/.test(length) ? Number(length) : null;
+      if (!res.body) return { body: Readable.from([]), size };
+
+      const source = Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
+      const body = progressTap(deadline);
+      deadline.retained = true;
+      deadline.onTimeout = () =>
+        body.destroy(new ReceiverUnreachableError(this.baseUrl, `download stalled: no data for ${deadline.ms} ms`));
+      source.on('error', (err) => body.destroy(this.translate(err, deadline) as Error));
+      body.on('close', () => {
+        deadline.clear();
+        source.destroy();
+      });
+      source.pipe(body);
+      return { body, size };
+    });
+  }
+
+  // --- operator endpoints -----------------------------------------------
+
+  cancel(id: string, call?: CallOptions): Promise<JobView> {
+    return this.json({ method: 'POST', path: `/v1/job/${enc(id)}/cancel`, auth: 'operator', body: {} }, call);
+  }
+
+  requeue(id: string, force?: boolean, call?: CallOptions): Promise<JobView> {
+    const body = force === undefined ? {} : { force };
+    return this.json({ method: 'POST', path: `/v1/job/${enc(id)}/requeue`, auth: 'operator', body }, call);
+  }
+
+  /** A rejected manifest is a ReceiverError (422) whose `errors` lists every problem. */
+  reload(call?: CallOptions): Promise<ReloadResult> {
+    return this.json({ method: 'POST', path: '/v1/manifest/reload', auth: 'operator', body: {} }, call);
+  }
+
+  // --- plumbing -----------------------------------------------------------
+
+  private json<T>(req: JsonRequest, call?: CallOptions, answer?: Answer<T>): Promise<T> {
+    return this.exchange(call, async (deadline) => {
+      const headers: Record<string, string> = { accept: 'application/json' };
+      let body: string | undefined;
+      if (req.body !== undefined) {
+        headers['content-type'] = 'application/json';
+        body = JSON.stringify(req.body);
+      }
+      const res = await this.fetch(req.method, req.path + queryString(req.query), req.auth, deadline, {
+        headers,
+        body,
+      });
+      if (answer) {
+        const text = await res.text();
+        const handled = answer(res.status, parseBody(text));
+        if (handled) return handled.value;
+        return checkedJson<T>(res, text);
+      }
+      return readJson<T>(res);
+    });
+  }
+
+  /** One logical call: attempts under the retry policy, each with its own idle deadline. */
+  private exchange<T>(call: CallOptions | undefined, attempt: (deadline: IdleDeadline) => Promise<T>): Promise<T> {
+    const signal = call?.signal;
+    const retry = call?.retry ?? this.retry;
+    if (call?.retry) validateRetryOptions(call.retry);
+    return withRetry(
+      async () => {
+        signal?.throwIfAborted();
+        const deadline = new IdleDeadline(this.timeoutMs, signal);
+        try {
+          return await attempt(deadline);
+        } catch (err) {
+          throw this.translate(err, deadline, signal);
+        } finally {
+          if (!deadline.retained) deadline.clear();
+        }
+      },
+      retry,
+      signal,
+    );
+  }
+
+  private fetch(
+    method: string,
+    pathAndQuery: string,
+    auth: Auth,
+    deadline: IdleDeadline,
+    init: { headers: Record<string, string> } & Omit<RequestInit, 'headers' | 'method' | 'signal'>,
+  ): Promise<Response> {
+    const headers = { ...init.headers };
+    if (auth === 'operator' && this.options.operatorToken) headers['x-operator-token'] = this.options.operatorToken;
+    if (auth === 'worker' && this.options.workerToken) headers.authorization = `Bearer ${this.options.workerToken}`;
+    return fetch(this.baseUrl + pathAndQuery, { ...init, method, headers, signal: deadline.signal });
+  }
+
+  /** fetch's errors, in the terms of this API. */
+  private translate(err: unknown, deadline: IdleDeadline, signal?: AbortSignal): unknown {
+    if (err instanceof ReceiverError || err instanceof ReceiverUnreachableError) return err;
+    if (signal?.aborted) return signal.reason;
+    if (deadline.timedOut) {
+      return new ReceiverUnreachableError(this.baseUrl, `no answer within ${deadline.ms} ms`, { cause: err });
+    }
+    // undici reports every network failure as a TypeError ("fetch failed", "terminated") with the
+    // cause. Compared by name: fetch's errors may come from another realm (a test VM) than ours.
+    if (isErrorLike(err) && err.name === 'TypeError') {
+      return new ReceiverUnreachableError(this.baseUrl, networkCause(err), { cause: err });
+    }
+    return err;
+  }
+}
+
+function normalizeBaseUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`invalid receiver URL "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(`invalid receiver URL "${raw}": must be http:// or https://`);
+  }
+  if (url.search || url.hash) throw new Error(`invalid receiver URL "${raw}": no query or fragment`);
+  return url.href.replace(/\/+$/, '');
+}
+
+const enc = encodeURIComponent;
+
+const isErrorLike = (v: unknown): v is Error =>
+  typeof v === 'object' && v !== null && typeof (v as Error).name === 'string' && typeof (v as Error).message === 'string';
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function queryString(query?: Record<string, string | number | undefined>): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
+  }
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+function parseBody(text: string): unknown {
+  if (text === '') return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+async function errorFrom(res: Response): Promise<ReceiverError> {
+  return new ReceiverError(res.status, res.statusText, parseBody(await res.text()));
+}
+
+async function readJson<T>(res: Response): Promise<T> {
+  return checkedJson<T>(res, await res.text());
+}
+
+function checkedJson<T>(res: Response, text: string): T {
+  const payload = parseBody(text);
+  if (!res.ok) throw new ReceiverError(res.status, res.statusText, payload);
+  if (typeof payload === 'string' || payload === null) {
+    // Something answered that is not the receiver (a captive portal, another service on the port).
+    throw new ReceiverError(res.status, 'answer is not JSON', payload);
+  }
+  return payload as T;
+}
+
+/** A pass-through that counts each chunk as progress for the deadline. */
+function progressTap(deadline: IdleDeadline): Transform {
+  return new Transform({
+    transform(chunk, _encoding, done) {
+      deadline.touch();
+      done(null, chunk);
+    },
+  });
+}
+
+/** `connect ECONNREFUSED 127.0.0.1:8471`, `getaddrinfo ENOTFOUND lab-receiver`, `other side closed`… */
+function networkCause(err: Error): string {
+  let cause: unknown = err.cause;
+  // Happy eyeballs tries every address of a name and reports them together.
+  if (isErrorLike(cause) && Array.isArray((cause as AggregateError).errors) && (cause as AggregateError).errors.length) {
+    cause = (cause as AggregateError).errors[0];
+  }
+  if (isErrorLike(cause)) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    const message = cause.message || code || cause.name;
+    return code && !message.includes(code) ? `${message} (${code})` : message;
+  }
+  return err.message;
+}
