@@ -1,0 +1,120 @@
+import { didYouMean } from './did-you-mean';
+import { HYPER_TYPES, HyperSchema } from './hyper.values';
+import {
+  checkKeys,
+  describe,
+  Issues,
+  keyPath,
+  NAME_PATTERN,
+  nameRule,
+  readAmount,
+  readBool,
+  readHostname,
+  readInt,
+  readList,
+  readName,
+  readTable,
+} from './manifest.fields';
+import { HostSpec, HyperType, ManifestDefaults, ModelSchema } from './manifest.types';
+import { TomlValue } from './toml.reader';
+
+export const BUILTIN_DEFAULTS: Readonly<ManifestDefaults> = { max_attempts: 3, priority: 0, timeout_s: 0 };
+
+/** `[defaults]`; a bad value is reported and the built-in default used so later checks go on. */
+export function readDefaults(value: TomlValue | undefined, issues: Issues): ManifestDefaults {
+  const defaults = { ...BUILTIN_DEFAULTS };
+  if (value === undefined) return defaults;
+  const table = readTable(value, 'defaults', issues);
+  if (!table) return defaults;
+  checkKeys(table, ['max_attempts', 'priority', 'timeout_s'], 'defaults', issues);
+  if (table.max_attempts !== undefined) {
+    defaults.max_attempts = readInt(table.max_attempts, 'defaults.max_attempts', issues, 1) ?? defaults.max_attempts;
+  }
+  if (table.priority !== undefined) {
+    defaults.priority = readInt(table.priority, 'defaults.priority', issues) ?? defaults.priority;
+  }
+  if (table.timeout_s !== undefined) {
+    defaults.timeout_s = readInt(table.timeout_s, 'defaults.timeout_s', issues, 0) ?? defaults.timeout_s;
+  }
+  return defaults;
+}
+
+/**
+ * `[models.X]`, keyed by model name. A schema whose own entries are bad still
+ * lists its keys, so jobs are not also flooded with "unknown key" errors.
+ */
+export function readModels(value: TomlValue | undefined, issues: Issues): Map<string, HyperSchema> {
+  const schemas = new Map<string, HyperSchema>();
+  if (value === undefined) return schemas;
+  const table = readTable(value, 'models', issues);
+  if (!table) return schemas;
+  for (const [model, entry] of Object.entries(table)) {
+    const path = keyPath('models', model);
+    if (!NAME_PATTERN.test(model)) issues.add(path, `invalid model name ${JSON.stringify(model)}: ${nameRule}`);
+    const body = readTable(entry, path, issues);
+    if (!body) continue;
+    checkKeys(body, ['hyper'], path, issues);
+    if (body.hyper === undefined) {
+      issues.add(keyPath(path, 'hyper'), 'required: a table of hyper-parameter types, e.g. hyper = { lr = "float" }');
+      continue;
+    }
+    const hyperPath = keyPath(path, 'hyper');
+    const hyper = readTable(body.hyper, hyperPath, issues);
+    if (!hyper) continue;
+    const types = new Map<string, HyperType | undefined>();
+    for (const [key, typeName] of Object.entries(hyper)) {
+      const p = keyPath(hyperPath, key);
+      if (typeof typeName === 'string' && (HYPER_TYPES as readonly string[]).includes(typeName)) {
+        types.set(key, typeName as HyperType);
+        continue;
+      }
+      const got = typeof typeName === 'string' ? `"${typeName}"${didYouMean(typeName, HYPER_TYPES)}` : describe(typeName);
+      issues.add(p, `unknown type ${got}: use one of ${HYPER_TYPES.map((t) => `"${t}"`).join(', ')}`);
+      types.set(key, undefined);
+    }
+    schemas.set(model, { model, types });
+  }
+  return schemas;
+}
+
+/** The schemas as the Manifest exposes them (types only where valid). */
+export function modelRecord(schemas: Map<string, HyperSchema>): Record<string, ModelSchema> {
+  const out: Record<string, ModelSchema> = Object.create(null);
+  for (const [model, schema] of schemas) {
+    const hyper: Record<string, HyperType> = {};
+    for (const [key, type] of schema.types) if (type !== undefined) hyper[key] = type;
+    out[model] = { hyper };
+  }
+  return out;
+}
+
+const HOST_KEYS = ['cuda', 'vram_gib', 'ram_gib', 'cores', 'allow_jobs', 'deny_jobs'] as const;
+
+/** `[hosts.<hostname>]`; only declared fields are set, since an absent cap means no cap. */
+export function readHosts(value: TomlValue | undefined, issues: Issues): HostSpec[] {
+  const hosts: HostSpec[] = [];
+  if (value === undefined) return hosts;
+  const table = readTable(value, 'hosts', issues);
+  if (!table) return hosts;
+  for (const [hostname, entry] of Object.entries(table)) {
+    const path = keyPath('hosts', hostname);
+    const before = issues.count;
+    readHostname(hostname, path, issues);
+    const body = readTable(entry, path, issues);
+    if (!body) continue;
+    checkKeys(body, HOST_KEYS, path, issues);
+    const host: HostSpec = { hostname };
+    const at = (key: string) => keyPath(path, key);
+    if (body.cuda !== undefined) host.cuda = readBool(body.cuda, at('cuda'), issues);
+    for (const key of ['vram_gib', 'ram_gib', 'cores'] as const) {
+      if (body[key] !== undefined) host[key] = readAmount(body[key], at(key), issues);
+    }
+    for (const key of ['allow_jobs', 'deny_jobs'] as const) {
+      if (body[key] !== undefined) {
+        host[key] = readList(body[key], at(key), issues, (v, p, i) => readName(v, p, i, 'model'));
+      }
+    }
+    if (issues.count === before) hosts.push(host);
+  }
+  return hosts;
+}
