@@ -1,0 +1,356 @@
+#Requires -Version 5.1
+<#
+.SYNOPSIS
+Enrolls this Windows host in the cis490 fleet as a training worker.
+
+.DESCRIPTION
+Writes the worker's env file (readable by the service account only), runs
+`cis490-worker self-test` with it, and only if that passes registers a
+Scheduled Task that starts `cis490-worker run` at boot and restarts it on
+failure. Running it again with the same parameters changes nothing.
+Run from a built checkout (npm ci; npm run build), in an elevated PowerShell.
+
+.PARAMETER Receiver
+The receiver's base URL, e.g. http://receiver.lab:8471 (required).
+
+.PARAMETER Trainer
+The trainer's command line, with absolute paths: it runs in its job dir
+(required). It is split like a POSIX shell command, where \ escapes, so write
+paths with forward slashes: "node C:/cis490-fleet/examples/trainer/train.js".
+
+.PARAMETER TokenFile
+File holding the worker token (the receiver's CIS490_WORKER_TOKEN). Without
+it, a token already in the env file is kept.
+
+.PARAMETER WorkerId
+This worker's name in the queue (default: the hostname).
+
+.PARAMETER WorkDir
+Job dirs, trainer outputs and bundles (default: C:\ProgramData\cis490\work).
+
+.PARAMETER EnvFile
+Default: C:\ProgramData\cis490\worker.env.
+
+.PARAMETER Checkout
+The built checkout the task runs (default: the checkout holding this script).
+
+.PARAMETER Node
+node.exe to run (default: node on PATH).
+
+.PARAMETER Credential
+Run the task as this account (its password is stored by Task Scheduler)
+instead of SYSTEM. A dedicated local user with no other rights is best; it
+needs the "Log on as a batch job" right.
+
+.PARAMETER TaskName
+Default: cis490-trainer-worker.
+
+.PARAMETER DryRun
+Print every action, change nothing.
+
+.EXAMPLE
+.\scripts\install-training-worker-windows.ps1 -Receiver http://receiver.lab:8471 -TokenFile C:\secure\worker.token -Trainer "node C:/cis490-fleet/examples/trainer/train.js" -DryRun
+#>
+[CmdletBinding()]
+param(
+  [string]$Receiver,
+  [string]$Trainer,
+  [string]$TokenFile,
+  [string]$WorkerId,
+  [string]$WorkDir,
+  [string]$EnvFile,
+  [string]$Checkout,
+  [string]$Node,
+  [pscredential]$Credential,
+  [string]$TaskName = 'cis490-trainer-worker',
+  [switch]$DryRun
+)
+
+Set-StrictMode -Version 3.0
+$ErrorActionPreference = 'Stop'
+
+# Well-known SIDs, so the ACLs do not depend on the system's language.
+$SystemSid = '*S-1-5-18'
+$AdministratorsSid = '*S-1-5-32-544'
+# The env file's variables (SPEC §5), in the order they are written.
+$EnvKeys = @('CIS490_RECEIVER_URL', 'CIS490_TRAINER_CMD', 'CIS490_WORK_DIR', 'CIS490_WORKER_ID',
+  'CIS490_WORKER_TOKEN', 'CIS490_ALLOW_JOBS', 'CIS490_DENY_JOBS', 'CIS490_POLL_S', 'CIS490_KILL_GRACE_S')
+
+function Write-Usage {
+  [Console]::Error.WriteLine(@'
+usage: install-training-worker-windows.ps1 -Receiver URL -Trainer CMD [-TokenFile FILE]
+         [-WorkerId ID] [-WorkDir DIR] [-EnvFile FILE] [-Checkout DIR] [-Node EXE]
+         [-Credential CRED] [-TaskName NAME] [-DryRun]
+  (Get-Help .\scripts\install-training-worker-windows.ps1 -Detailed for more)
+'@)
+}
+
+function Stop-WithUsage([string]$Message) {
+  [Console]::Error.WriteLine("error: $Message")
+  Write-Usage
+  exit 2
+}
+
+function Stop-WithError([string]$Message) {
+  [Console]::Error.WriteLine("error: $Message")
+  exit 1
+}
+
+# The one way this installer changes the system: prints what it does, then
+# does it unless -DryRun. $Show is printed in a dry run under the line (e.g.
+# the file content, tokens masked).
+function Invoke-Step([string]$Description, [scriptblock]$Action, [string]$Show = '') {
+  if ($DryRun) {
+    Write-Output "would: $Description"
+    if ($Show) { $Show -split "`n" | ForEach-Object { Write-Output "    | $_" } }
+    return
+  }
+  Write-Output "+ $Description"
+  & $Action
+}
+
+function Hide-Tokens([string]$Text) {
+  ($Text -split "`n" | ForEach-Object { $_ -replace '^([A-Za-z0-9_]*TOKEN[A-Za-z0-9_]*)=.*$', '$1=<redacted>' }) -join "`n"
+}
+
+# node --env-file reads single-quoted values literally (no escapes, so
+# Windows paths keep their backslashes); a value holding ' cannot be written.
+function ConvertTo-EnvValue([string]$Flag, [string]$Value) {
+  if ($Value -match "['\r\n]") { Stop-WithError "$Flag must not contain ' or line breaks" }
+  "'$Value'"
+}
+
+# Relative to PowerShell's current location, as the user typed it.
+function Resolve-FullPath([string]$Path) {
+  $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Path)
+}
+
+function Get-ProgramDataDir {
+  if ($env:ProgramData) { $env:ProgramData } else { 'C:\ProgramData' }
+}
+
+# --- Check everything before changing anything ----------------------------------
+
+if (-not $Receiver) { Stop-WithUsage '-Receiver is required' }
+if (-not $Trainer) { Stop-WithUsage '-Trainer is required' }
+if ($Receiver -notmatch '^https?://[^\s/]+(/\S*)?$') { Stop-WithError "-Receiver must be an http:// or https:// URL, got: $Receiver" }
+$Receiver = $Receiver.TrimEnd('/')
+if ($WorkerId -and $WorkerId -notmatch '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$') {
+  Stop-WithError '-WorkerId must match [A-Za-z0-9][A-Za-z0-9._-]{0,63}'
+}
+
+$RepoDir = Split-Path -Parent $PSScriptRoot
+if (-not $Checkout) { $Checkout = $RepoDir }
+$Checkout = Resolve-FullPath $Checkout
+$ConfigDir = Join-Path (Get-ProgramDataDir) 'cis490'
+if (-not $WorkDir) { $WorkDir = Join-Path $ConfigDir 'work' }
+$WorkDir = Resolve-FullPath $WorkDir
+if (-not $EnvFile) { $EnvFile = Join-Path $ConfigDir 'worker.env' }
+$EnvFile = Resolve-FullPath $EnvFile
+$EnvDir = Split-Path -Parent $EnvFile
+
+$MainJs = Join-Path $Checkout 'dist\apps\worker\src\main.js'
+if (-not (Test-Path -LiteralPath $MainJs -PathType Leaf)) {
+  Stop-WithError "$MainJs not found: $Checkout is not built. Run ``npm ci; npm run build`` in $Checkout, then run this again."
+}
+
+if (-not $Node) {
+  $found = Get-Command node -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+  if (-not $found) { Stop-WithError 'node was not found on PATH; install Node.js >= 20.19 or pass -Node C:\path\to\node.exe' }
+  $Node = $found.Path
+}
+$Node = Resolve-FullPath $Node
+if (-not (Test-Path -LiteralPath $Node -PathType Leaf)) { Stop-WithError "-Node: $Node not found" }
+
+$Token = ''
+if ($TokenFile) {
+  if (-not (Test-Path -LiteralPath $TokenFile -PathType Leaf)) { Stop-WithError "-TokenFile: cannot read $TokenFile" }
+  # Never echoed: errors describe the token without showing it.
+  $Token = ([IO.File]::ReadAllText((Resolve-Path -LiteralPath $TokenFile).ProviderPath)).Trim()
+  if (-not $Token) { Stop-WithError "-TokenFile: $TokenFile is empty" }
+  if ($Token -notmatch '^[A-Za-z0-9._~+/=-]{8,}$') {
+    Stop-WithError "-TokenFile: the token in $TokenFile must be one line of at least 8 letters, digits and ._~+/=-"
+  }
+}
+
+if ($Trainer -match '\\') {
+  Write-Warning '-Trainer: the command is split like a POSIX shell command, where \ escapes the next character; write paths with forward slashes (C:/lab/train.py)'
+}
+foreach ($word in ($Trainer -split '\s+')) {
+  if ($word -match '[\\/]' -and $word -notmatch '^([A-Za-z]:[\\/]|\\\\|/|-)') {
+    Write-Warning "-Trainer: $word is a relative path, but the trainer runs in its job dir; use an absolute path"
+  }
+}
+
+if ($Credential) {
+  $Account = $Credential.UserName
+  $LogonType = 'Password'
+} else {
+  $Account = 'SYSTEM'
+  $LogonType = 'ServiceAccount'
+}
+
+if (-not $DryRun) {
+  $me = New-Object Security.Principal.WindowsPrincipal ([Security.Principal.WindowsIdentity]::GetCurrent())
+  if (-not $me.IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)) {
+    Stop-WithError 'run this in an elevated PowerShell (Run as administrator), or try -DryRun first'
+  }
+}
+
+# --- Act --------------------------------------------------------------------------
+
+Write-Output "installing the cis490 training worker from $Checkout (task $TaskName, as $Account)"
+
+# The env file's dir: SYSTEM and Administrators full, the account read only,
+# nothing inherited, so the file never exists with broader rights.
+$dirAcl = @($EnvDir, '/inheritance:r', '/grant:r', "${SystemSid}:(OI)(CI)F", "${AdministratorsSid}:(OI)(CI)F")
+if ($Credential) { $dirAcl += "${Account}:(OI)(CI)RX" }
+if (Test-Path -LiteralPath $EnvDir -PathType Container) {
+  Write-Output "unchanged: $EnvDir exists"
+} else {
+  Invoke-Step "create $EnvDir" { New-Item -ItemType Directory -Path $EnvDir -Force | Out-Null }
+  Invoke-Step "icacls $($dirAcl -join ' ')" { & icacls.exe @dirAcl | Out-Null; if ($LASTEXITCODE) { throw "icacls failed on $EnvDir" } }
+}
+
+if (Test-Path -LiteralPath $WorkDir -PathType Container) {
+  Write-Output "unchanged: $WorkDir exists"
+} else {
+  Invoke-Step "create $WorkDir" { New-Item -ItemType Directory -Path $WorkDir -Force | Out-Null }
+}
+if ($Credential) {
+  $workAcl = @($WorkDir, '/grant', "${Account}:(OI)(CI)M")
+  Invoke-Step "icacls $($workAcl -join ' ')" { & icacls.exe @workAcl | Out-Null; if ($LASTEXITCODE) { throw "icacls failed on $WorkDir" } }
+}
+
+# Env file: the keys the parameters give, else what the file already says
+# (e.g. a token from an earlier run), then variables set by hand.
+$lines = [ordered]@{}
+$others = New-Object System.Collections.Generic.List[string]
+if (Test-Path -LiteralPath $EnvFile -PathType Leaf) {
+  foreach ($line in [IO.File]::ReadAllLines($EnvFile)) {
+    if ($line -match '^\s*([A-Za-z_][A-Za-z0-9_]*)=') {
+      $key = $Matches[1]
+      if (-not $lines.Contains($key)) {
+        $lines[$key] = $line
+        if ($EnvKeys -notcontains $key) { $others.Add($key) }
+      }
+    }
+  }
+}
+$lines['CIS490_RECEIVER_URL'] = 'CIS490_RECEIVER_URL=' + (ConvertTo-EnvValue '-Receiver' $Receiver)
+$lines['CIS490_TRAINER_CMD'] = 'CIS490_TRAINER_CMD=' + (ConvertTo-EnvValue '-Trainer' $Trainer)
+$lines['CIS490_WORK_DIR'] = 'CIS490_WORK_DIR=' + (ConvertTo-EnvValue '-WorkDir' $WorkDir)
+if ($WorkerId) { $lines['CIS490_WORKER_ID'] = 'CIS490_WORKER_ID=' + (ConvertTo-EnvValue '-WorkerId' $WorkerId) }
+if ($Token) { $lines['CIS490_WORKER_TOKEN'] = 'CIS490_WORKER_TOKEN=' + (ConvertTo-EnvValue '-TokenFile' $Token) }
+
+$content = New-Object System.Text.StringBuilder
+[void]$content.Append("# cis490-worker environment, read by the $TaskName task through node --env-file.`n")
+[void]$content.Append("# Written by scripts/install-training-worker-windows.ps1: a run rewrites the settings`n")
+[void]$content.Append("# its parameters give and keeps the others. Readable by $Account only: it holds the token.`n")
+foreach ($key in $EnvKeys) { if ($lines.Contains($key)) { [void]$content.Append($lines[$key] + "`n") } }
+if ($others.Count) {
+  [void]$content.Append("# Set by hand, kept by the installer:`n")
+  foreach ($key in $others) { [void]$content.Append($lines[$key] + "`n") }
+}
+$envText = $content.ToString()
+
+$envChanged = $true
+if (Test-Path -LiteralPath $EnvFile -PathType Leaf) {
+  $envChanged = ([IO.File]::ReadAllText($EnvFile) -cne $envText)
+}
+# SYSTEM already has full control; a chosen account gets read and nothing else.
+$fileAcl = @($EnvFile, '/inheritance:r', '/grant:r', "${SystemSid}:F", "${AdministratorsSid}:F")
+if ($Credential) { $fileAcl += "${Account}:R" }
+if ($envChanged) {
+  # Locked down while still empty, so the token is never in a file others can read.
+  if (-not (Test-Path -LiteralPath $EnvFile -PathType Leaf)) {
+    Invoke-Step "create empty $EnvFile" { New-Item -ItemType File -Path $EnvFile | Out-Null }
+  }
+  Invoke-Step "icacls $($fileAcl -join ' ')" { & icacls.exe @fileAcl | Out-Null; if ($LASTEXITCODE) { throw "icacls failed on $EnvFile" } }
+  Invoke-Step "write $EnvFile" -Show (Hide-Tokens $envText.TrimEnd("`n")) -Action {
+    # UTF-8 without a BOM, LF line ends: what node --env-file reads.
+    [IO.File]::WriteAllText($EnvFile, $envText, (New-Object Text.UTF8Encoding $false))
+  }
+} else {
+  Write-Output "unchanged: $EnvFile"
+}
+
+# Self-test with the same env file and node the task uses.
+$selfTestArgs = @("--env-file=$EnvFile", $MainJs, 'self-test')
+if ($DryRun) {
+  Write-Output "would: run `"$Node`" $($selfTestArgs -join ' ') as $Account (in $Checkout)"
+  Write-Output "a real run registers the task only if self-test passes"
+} else {
+  Write-Output "+ running self-test as $(if ($Credential) { $Account } else { 'the current administrator (the task runs as SYSTEM)' })"
+  if ($Credential) {
+    $out = [IO.Path]::GetTempFileName()
+    $err = [IO.Path]::GetTempFileName()
+    try {
+      $quoted = $selfTestArgs | ForEach-Object { '"' + $_ + '"' }
+      $proc = Start-Process -FilePath $Node -ArgumentList $quoted -Credential $Credential -WorkingDirectory $Checkout `
+        -NoNewWindow -Wait -PassThru -RedirectStandardOutput $out -RedirectStandardError $err
+      Get-Content -LiteralPath $out, $err | Write-Output
+      $selfTestExit = $proc.ExitCode
+    } finally {
+      Remove-Item -LiteralPath $out, $err -ErrorAction SilentlyContinue
+    }
+  } else {
+    Push-Location -LiteralPath $Checkout
+    try {
+      & $Node @selfTestArgs
+      $selfTestExit = $LASTEXITCODE
+    } finally {
+      Pop-Location
+    }
+  }
+  if ($selfTestExit -ne 0) {
+    Stop-WithError "self-test failed (exit $selfTestExit): the $TaskName task was NOT registered. Fix the items marked as failing above, then run this again."
+  }
+}
+
+# The task: at boot, as the account, restarted on failure, never stopped for running long.
+$taskArgs = "--env-file=`"$EnvFile`" `"$MainJs`" run"
+$existing = $null
+if (Get-Command Get-ScheduledTask -ErrorAction SilentlyContinue) {
+  $existing = Get-ScheduledTask -TaskName $TaskName -ErrorAction SilentlyContinue
+}
+$taskChanged = $true
+if ($existing) {
+  $a = @($existing.Actions)[0]
+  $s = $existing.Settings
+  $taskChanged = -not (
+    $a.Execute -eq $Node -and $a.Arguments -eq $taskArgs -and $a.WorkingDirectory -eq $Checkout -and
+    $existing.Principal.UserId -match "(^|\\)$([regex]::Escape(($Account -split '\\')[-1]))$" -and
+    $s.RestartCount -eq 999 -and $s.RestartInterval -eq 'PT1M' -and $s.ExecutionTimeLimit -eq 'PT0S')
+}
+if ($taskChanged) {
+  Invoke-Step "register scheduled task ${TaskName}: at startup, as $Account, `"$Node`" $taskArgs (restart every 1 min on failure, up to 999 times)" {
+    $action = New-ScheduledTaskAction -Execute $Node -Argument $taskArgs -WorkingDirectory $Checkout
+    $trigger = New-ScheduledTaskTrigger -AtStartup
+    $settings = New-ScheduledTaskSettingsSet -RestartCount 999 -RestartInterval (New-TimeSpan -Minutes 1) `
+      -ExecutionTimeLimit ([TimeSpan]::Zero) -StartWhenAvailable -AllowStartIfOnBatteries `
+      -DontStopIfGoingOnBatteries -MultipleInstances IgnoreNew
+    if ($Credential) {
+      Register-ScheduledTask -TaskName $TaskName -Action $action -Trigger $trigger -Settings $settings `
+        -User $Account -Password $Credential.GetNetworkCredential().Password -RunLevel Limited -Force | Out-Null
+    } else {
+      $principal = New-ScheduledTaskPrincipal -UserId 'SYSTEM' -LogonType $LogonType -RunLevel Limited
+      Register-ScheduledTask -TaskName $TaskName -Action $action -Trigger $trigger -Settings $settings `
+        -Principal $principal -Force | Out-Null
+    }
+  }
+} else {
+  Write-Output "unchanged: scheduled task $TaskName"
+}
+
+# Start it now rather than at the next boot; restart it when its settings changed.
+$state = if ($existing) { "$($existing.State)" } else { '' }
+if ($state -eq 'Running' -and -not ($envChanged -or $taskChanged)) {
+  Write-Output "unchanged: $TaskName is running"
+} else {
+  if ($state -eq 'Running') {
+    Invoke-Step "stop scheduled task $TaskName" { Stop-ScheduledTask -TaskName $TaskName }
+  }
+  Invoke-Step "start scheduled task $TaskName" { Start-ScheduledTask -TaskName $TaskName }
+}
+Write-Output "done: check it with: Get-ScheduledTaskInfo -TaskName $TaskName"
