@@ -1,0 +1,49 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpStatus } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import {
+  ArtifactNotFoundError, DigestMismatchError, InvalidArtifactNameError, NotZstdError, StorageError, UploadAbortedError,
+  UploadTooLargeError,
+} from '../../../libs/artifacts/src';
+import {
+  AmbiguousJobIdError, ArtifactMissingError, InvalidCursorError, JobConflictError, JobNotFoundError,
+} from '../../../libs/jobs/src';
+
+type DomainError = Error & { matches?: string[] };
+
+const STATUS = new Map<Function, HttpStatus>([
+  [JobNotFoundError, HttpStatus.NOT_FOUND],
+  [InvalidCursorError, HttpStatus.BAD_REQUEST],
+  [AmbiguousJobIdError, HttpStatus.CONFLICT],
+  [JobConflictError, HttpStatus.CONFLICT],
+  [ArtifactMissingError, HttpStatus.UNPROCESSABLE_ENTITY],
+  [NotZstdError, HttpStatus.UNSUPPORTED_MEDIA_TYPE],
+  [UploadTooLargeError, HttpStatus.PAYLOAD_TOO_LARGE],
+  [DigestMismatchError, HttpStatus.UNPROCESSABLE_ENTITY],
+  [StorageError, HttpStatus.INSUFFICIENT_STORAGE],
+  [ArtifactNotFoundError, HttpStatus.NOT_FOUND],
+  [InvalidArtifactNameError, HttpStatus.BAD_REQUEST],
+  // Nobody is left to read it, but the answer still must not be a 5xx.
+  [UploadAbortedError, HttpStatus.BAD_REQUEST],
+]);
+
+const REASON: Partial<Record<HttpStatus, string>> = {
+  [HttpStatus.BAD_REQUEST]: 'Bad Request',
+  [HttpStatus.NOT_FOUND]: 'Not Found',
+  [HttpStatus.CONFLICT]: 'Conflict',
+  [HttpStatus.UNPROCESSABLE_ENTITY]: 'Unprocessable Entity',
+  [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: 'Unsupported Media Type',
+  [HttpStatus.PAYLOAD_TOO_LARGE]: 'Payload Too Large',
+  [HttpStatus.INSUFFICIENT_STORAGE]: 'Insufficient Storage',
+};
+
+/** Maps the libraries' domain errors to HTTP answers in the NestJS error shape, in one place. */
+@Catch(...STATUS.keys())
+export class DomainErrorFilter implements ExceptionFilter {
+  catch(error: DomainError, host: ArgumentsHost): void {
+    const statusCode =
+      [...STATUS].find(([type]) => error instanceof type)?.[1] ?? HttpStatus.INTERNAL_SERVER_ERROR;
+    const body: Record<string, unknown> = { statusCode, error: REASON[statusCode], message: error.message };
+    if (error.matches) body.matches = error.matches;
+    void host.switchToHttp().getResponse<FastifyReply>().status(statusCode).send(body);
+  }
+}

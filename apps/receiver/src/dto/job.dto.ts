@@ -1,0 +1,192 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min,
+  MinLength, ValidateNested,
+} from 'class-validator';
+import {
+  ClaimRequest, CompleteRequest, FailRequest, HeartbeatRequest, HeartbeatResponse, JOB_STATUSES, JobCounts,
+  JobDetail, JobEvent, JobListQuery, JobPage, JobStatus, JobView, RequeueRequest,
+} from '../../../../libs/jobs/src/job.types';
+import { CapabilityDto } from './capability.dto';
+
+const WORKER_ID = /^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}$/;
+const WORKER_ID_MESSAGE = 'worker_id must be 1-128 letters, digits or ._@:- (starting with a letter or digit)';
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** The receiver keeps the last 64 KiB of a log tail; a JSON body is at most 1 MiB anyway. */
+const TEXT_MAX = 1024 * 1024;
+
+class WorkerRequestDto {
+  @ApiProperty({ example: 'lab1' })
+  @IsString() @Matches(WORKER_ID, { message: WORKER_ID_MESSAGE })
+  worker_id: string;
+}
+
+export class ClaimDto extends WorkerRequestDto implements ClaimRequest {
+  @ApiProperty({ example: 'lab1', description: 'matched against [hosts.X] and allowed_hosts' })
+  @IsString() @MinLength(1) @MaxLength(253)
+  hostname: string;
+
+  @ApiProperty({ type: CapabilityDto })
+  @IsObject({ message: 'capability must be an object (the capability of SPEC §3)' })
+  @ValidateNested() @Type(() => CapabilityDto)
+  capability: CapabilityDto;
+
+  @ApiPropertyOptional({ type: [String], example: ['gbt', 'mlp'], description: 'models this worker may train; absent = all' })
+  @IsOptional() @IsArray() @ArrayMaxSize(1000) @Matches(MODEL_NAME, { each: true, message: 'each of allow_jobs must be a model name' })
+  allow_jobs?: string[];
+
+  @ApiPropertyOptional({ type: [String], example: ['transformer'] })
+  @IsOptional() @IsArray() @ArrayMaxSize(1000) @Matches(MODEL_NAME, { each: true, message: 'each of deny_jobs must be a model name' })
+  deny_jobs?: string[];
+}
+
+export class HeartbeatDto extends WorkerRequestDto implements HeartbeatRequest {
+  @ApiPropertyOptional({ description: "the tail of the trainer's output; the receiver keeps its last 64 KiB" })
+  @IsOptional() @IsString() @MaxLength(TEXT_MAX)
+  log_tail?: string;
+}
+
+export class CompleteDto extends WorkerRequestDto implements CompleteRequest {
+  @ApiProperty({ example: 'a3f1…', description: 'sha256 of the uploaded bundle.tar.zst' })
+  @IsString() @Matches(/^[0-9a-fA-F]{64}$/, { message: 'artifact_sha256 must be 64 hex characters' })
+  artifact_sha256: string;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { test_accuracy: 0.91 } })
+  @IsOptional() @IsObject()
+  metrics?: Record<string, unknown>;
+}
+
+export class FailDto extends WorkerRequestDto implements FailRequest {
+  @ApiProperty({ example: 'exit 1: CUDA out of memory' })
+  @IsString() @MaxLength(TEXT_MAX)
+  error: string;
+
+  @ApiPropertyOptional({ example: 1 })
+  @IsOptional() @IsInt() @Min(-2147483648) @Max(2147483647)
+  exit_code?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional() @IsString() @MaxLength(TEXT_MAX)
+  log_tail?: string;
+
+  @ApiPropertyOptional({ description: 'back to pending while attempts remain' })
+  @IsOptional() @IsBoolean()
+  retryable?: boolean;
+
+  @ApiPropertyOptional({ description: 'the worker is shutting down: pending at once, the attempt not counted' })
+  @IsOptional() @IsBoolean()
+  release?: boolean;
+}
+
+export class RequeueDto implements RequeueRequest {
+  @ApiPropertyOptional({ description: 'also requeue a completed job' })
+  @IsOptional() @IsBoolean()
+  force?: boolean;
+}
+
+export class ListJobsQueryDto implements JobListQuery {
+  @ApiPropertyOptional({ enum: JOB_STATUSES })
+  @IsOptional() @IsIn(JOB_STATUSES, { message: `status must be one of ${JOB_STATUSES.join(', ')}` })
+  status?: JobStatus;
+
+  @ApiPropertyOptional()
+  @IsOptional() @IsString() @MaxLength(64)
+  model?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional() @IsString() @MaxLength(64)
+  mode?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional() @IsString() @MaxLength(128)
+  worker_id?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @IsOptional()
+  @Transform(({ value }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value))
+  @IsInt({ message: 'limit must be an integer from 1 to 1000' })
+  @Min(1, { message: 'limit must be an integer from 1 to 1000' })
+  @Max(1000, { message: 'limit must be an integer from 1 to 1000' })
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'next_cursor of the previous page' })
+  @IsOptional() @IsString() @MaxLength(256)
+  cursor?: string;
+}
+
+/* ---- answers (documentation only: the services return these shapes) ---- */
+
+export class JobDto implements JobView {
+  @ApiProperty({ example: '3f2a9c…' }) id: string;
+  @ApiProperty({ example: 'gbt' }) model: string;
+  @ApiProperty({ example: 'realistic' }) mode: string;
+  @ApiProperty({ type: 'object', additionalProperties: true }) hyper: Record<string, unknown>;
+  @ApiProperty() split_recipe: string;
+  @ApiProperty({ type: [String] }) train_hosts: string[];
+  @ApiProperty() seed: number;
+  @ApiProperty({ description: 'as it takes effect: true when min_vram_gib > 0' }) require_cuda: boolean;
+  @ApiProperty() prefer_cuda: boolean;
+  @ApiProperty() min_vram_gib: number;
+  @ApiProperty() min_ram_gib: number;
+  @ApiProperty({ type: [String] }) allowed_hosts: string[];
+  @ApiProperty() priority: number;
+  @ApiProperty() max_attempts: number;
+  @ApiProperty() timeout_s: number;
+  @ApiProperty({ enum: JOB_STATUSES }) status: JobStatus;
+  @ApiProperty() attempts: number;
+  @ApiProperty({ type: String, nullable: true }) worker_id: string | null;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' }) claimed_at: string | null;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' }) heartbeat_at: string | null;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' }) started_at: string | null;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' }) finished_at: string | null;
+  @ApiProperty({ type: String, nullable: true }) artifact_sha256: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true }) metrics: Record<string, unknown> | null;
+  @ApiProperty({ type: String, nullable: true }) error: string | null;
+  @ApiProperty({ type: Number, nullable: true }) exit_code: number | null;
+  @ApiProperty({ type: String, nullable: true }) log_tail: string | null;
+  @ApiProperty() in_manifest: boolean;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+  @ApiProperty({ format: 'date-time' }) updated_at: string;
+}
+
+export class JobEventDto implements JobEvent {
+  @ApiProperty({ format: 'date-time' }) at: string;
+  @ApiProperty({ enum: JOB_STATUSES, nullable: true }) from: JobStatus | null;
+  @ApiProperty({ enum: JOB_STATUSES }) to: JobStatus;
+  @ApiProperty({ type: String, nullable: true }) worker_id: string | null;
+  @ApiProperty() reason: string;
+}
+
+export class JobDetailDto extends JobDto implements JobDetail {
+  @ApiProperty({ type: [JobEventDto] }) events: JobEventDto[];
+  @ApiProperty({ type: String, nullable: true, example: 'needs CUDA and no online worker has it' })
+  pending_reason: string | null;
+}
+
+export class JobCountsDto implements JobCounts {
+  @ApiProperty() pending: number;
+  @ApiProperty() claimed: number;
+  @ApiProperty() running: number;
+  @ApiProperty() completed: number;
+  @ApiProperty() failed: number;
+  @ApiProperty() cancelled: number;
+}
+
+export class JobPageDto implements JobPage {
+  @ApiProperty({ type: [JobDto] }) jobs: JobDto[];
+  @ApiProperty({ type: JobCountsDto }) counts: JobCountsDto;
+  @ApiProperty({ type: String, nullable: true }) next_cursor: string | null;
+}
+
+export class ClaimAnswerDto {
+  @ApiProperty({ type: JobDto }) job: JobDto;
+  @ApiProperty({ example: 30 }) heartbeat_interval_s: number;
+  @ApiProperty({ example: 600 }) stale_after_s: number;
+}
+
+export class HeartbeatAnswerDto implements HeartbeatResponse {
+  @ApiProperty({ enum: JOB_STATUSES }) status: JobStatus;
+  @ApiProperty({ description: 'true (with 409) when the job is no longer this worker’s: stop the trainer' })
+  cancel: boolean;
+}

@@ -1,0 +1,143 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
+import {
+  ApiBearerAuth, ApiBody, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse,
+  ApiOperation, ApiSecurity, ApiTags, ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { ArtifactStore } from '../../../libs/artifacts/src';
+import { OperatorGuard, WorkerGuard } from '../../../libs/auth/src';
+import { ManifestService, QueueService, WorkersService } from '../../../libs/jobs/src';
+import type { ClaimResponse, HeartbeatResponse, JobDetail, JobPage, JobView } from '../../../libs/jobs/src/job.types';
+import { ReceiverConfig } from './config/receiver.config';
+import {
+  ClaimAnswerDto, ClaimDto, CompleteDto, FailDto, HeartbeatAnswerDto, HeartbeatDto, JobDetailDto, JobDto, JobPageDto,
+  ListJobsQueryDto, RequeueDto,
+} from './dto/job.dto';
+import { MetricsService } from './metrics.service';
+
+const ID = 'a job id or a unique prefix of at least 8 hex characters';
+
+@ApiTags('jobs')
+@Controller('v1')
+export class JobsController {
+  constructor(
+    private readonly queue: QueueService,
+    private readonly workers: WorkersService,
+    private readonly manifest: ManifestService,
+    private readonly store: ArtifactStore,
+    private readonly config: ReceiverConfig,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  @Post('job/claim')
+  @HttpCode(200)
+  @UseGuards(WorkerGuard)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Claim the first eligible job (worker)' })
+  @ApiOkResponse({ type: ClaimAnswerDto })
+  @ApiNoContentResponse({ description: 'nothing is eligible for this worker now' })
+  async claim(
+    @Body() dto: ClaimDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ClaimResponse | undefined> {
+    await this.workers.touch(dto.worker_id, {
+      hostname: dto.hostname,
+      capability: dto.capability,
+      allow_jobs: dto.allow_jobs,
+      deny_jobs: dto.deny_jobs,
+    });
+    const job = await this.queue.claim(dto, this.manifest.hostFor(dto.hostname));
+    if (!job) {
+      reply.status(204);
+      return undefined;
+    }
+    this.metrics.claims.inc();
+    return {
+      job,
+      heartbeat_interval_s: this.config.heartbeatIntervalS,
+      stale_after_s: this.config.staleAfterS,
+    };
+  }
+
+  @Post('job/:id/heartbeat')
+  @HttpCode(200)
+  @UseGuards(WorkerGuard)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Report that the job is alive (worker)' })
+  @ApiOkResponse({ type: HeartbeatAnswerDto })
+  @ApiConflictResponse({ type: HeartbeatAnswerDto, description: 'no longer this worker’s job: cancel: true, stop the trainer' })
+  async heartbeat(
+    @Param('id') id: string,
+    @Body() dto: HeartbeatDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<HeartbeatResponse> {
+    await this.workers.touch(dto.worker_id);
+    const answer = await this.queue.heartbeat(id, dto);
+    if (answer.cancel) reply.status(409);
+    return answer;
+  }
+
+  @Post('job/:id/complete')
+  @HttpCode(200)
+  @UseGuards(WorkerGuard)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Complete a job with its uploaded bundle (worker)' })
+  @ApiOkResponse({ type: JobDto })
+  @ApiConflictResponse({ description: 'not this worker’s job, or not claimed/running' })
+  @ApiUnprocessableEntityResponse({ description: 'no such artifact uploaded for this job' })
+  async complete(@Param('id') id: string, @Body() dto: CompleteDto): Promise<JobView> {
+    await this.workers.touch(dto.worker_id);
+    return this.queue.complete(id, dto, (jobId, sha) => this.store.has(jobId, sha));
+  }
+
+  @Post('job/:id/fail')
+  @HttpCode(200)
+  @UseGuards(WorkerGuard)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Report a failed attempt, or release the job on shutdown (worker)' })
+  @ApiOkResponse({ type: JobDto })
+  @ApiConflictResponse({ description: 'not this worker’s job' })
+  async fail(@Param('id') id: string, @Body() dto: FailDto): Promise<JobView> {
+    await this.workers.touch(dto.worker_id);
+    return this.queue.fail(id, dto);
+  }
+
+  @Post('job/:id/cancel')
+  @HttpCode(200)
+  @UseGuards(OperatorGuard)
+  @ApiSecurity('operator')
+  @ApiOperation({ summary: 'Cancel a job (operator)' })
+  @ApiOkResponse({ type: JobDto })
+  @ApiConflictResponse({ description: 'the job is completed' })
+  cancel(@Param('id') id: string): Promise<JobView> {
+    return this.queue.cancel(id);
+  }
+
+  @Post('job/:id/requeue')
+  @HttpCode(200)
+  @UseGuards(OperatorGuard)
+  @ApiSecurity('operator')
+  @ApiOperation({ summary: 'Put a failed or cancelled job (completed: force) back to pending (operator)' })
+  @ApiBody({ type: RequeueDto, required: false })
+  @ApiOkResponse({ type: JobDto })
+  @ApiConflictResponse({ description: 'the job is claimed or running, or completed without force' })
+  requeue(@Param('id') id: string, @Body() dto: RequeueDto = {}): Promise<JobView> {
+    return this.queue.requeue(id, dto?.force ?? false);
+  }
+
+  @Get('jobs')
+  @ApiOperation({ summary: 'List jobs, a page at a time, with counts by status' })
+  @ApiOkResponse({ type: JobPageDto })
+  list(@Query() query: ListJobsQueryDto): Promise<JobPage> {
+    return this.queue.list({ ...query, limit: query.limit ?? 100 });
+  }
+
+  @Get('job/:id')
+  @ApiOperation({ summary: 'One job with its events and, when pending, why no online worker takes it' })
+  @ApiOkResponse({ type: JobDetailDto })
+  @ApiNotFoundResponse({ description: `no job matches; ${ID}` })
+  @ApiConflictResponse({ description: 'the prefix matches several jobs (listed in matches)' })
+  get(@Param('id') id: string): Promise<JobDetail> {
+    return this.queue.get(id);
+  }
+}

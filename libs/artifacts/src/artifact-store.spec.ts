@@ -1,0 +1,307 @@
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import {
+  DigestMismatchError, InvalidArtifactNameError, NotZstdError, StorageError, UploadAbortedError, UploadTooLargeError,
+} from './artifact.errors';
+import { ArtifactStore } from './artifact-store';
+
+const JOB_A = 'a'.repeat(64);
+const JOB_B = 'b'.repeat(64);
+const NOW = new Date('2026-05-04T03:02:01.000Z');
+
+const zstd = (data: Buffer): Buffer => execFileSync('zstd', ['-c', '-q'], { input: data });
+const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+/** A body delivered in small chunks, as a socket would. */
+const bodyOf = (data: Buffer, chunk = 1024): Readable =>
+  Readable.from((function* () {
+    for (let i = 0; i < data.length; i += chunk) yield data.subarray(i, i + chunk);
+  })(), { objectMode: false });
+
+/** Every path under `dir`, dirs with a trailing slash. */
+function tree(dir: string, rel = ''): string[] {
+  return fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).flatMap((d) => {
+    const p = rel ? `${rel}/${d.name}` : d.name;
+    return d.isDirectory() ? [`${p}/`, ...tree(dir, p)] : [p];
+  }).sort();
+}
+
+const indexLines = (modelsDir: string): unknown[] => {
+  const file = path.join(modelsDir, 'index.jsonl');
+  if (!fs.existsSync(file)) return [];
+  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+};
+
+describe('ArtifactStore', () => {
+  let tmp: string;
+  let modelsDir: string;
+  let store: ArtifactStore;
+  const bundle = zstd(Buffer.concat([Buffer.from('model weights '), randomBytes(50_000)]));
+  const bundleSha = sha256(bundle);
+
+  const upload = (over: Partial<Parameters<ArtifactStore['receive']>[0]> = {}) =>
+    store.receive({ jobId: JOB_A, model: 'gbt', mode: 'realistic', workerId: 'lab1', body: bodyOf(bundle), ...over });
+
+  /** After a failed upload: the models dir holds nothing but an empty spool dir. */
+  const expectUntouched = () => {
+    expect(tree(modelsDir).filter((p) => p !== '.incoming/')).toEqual([]);
+    expect(indexLines(modelsDir)).toEqual([]);
+  };
+
+  beforeEach(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cis490-store-'));
+    modelsDir = path.join(tmp, 'models');
+    store = new ArtifactStore({ modelsDir, maxUploadBytes: 1 << 20, now: () => NOW });
+    await store.init();
+  });
+  afterEach(() => {
+    fs.chmodSync(tmp, 0o755);
+    if (fs.existsSync(modelsDir)) fs.chmodSync(modelsDir, 0o755);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  describe('a good upload', () => {
+    it('lands at <model>_<mode>/<sha256>/bundle.tar.zst with one index line', async () => {
+      const result = await upload({ expectedSha256: bundleSha.toUpperCase() });
+
+      const rel = `gbt_realistic/${bundleSha}/bundle.tar.zst`;
+      expect(result).toEqual({ sha256: bundleSha, size: bundle.length, path: rel, deduplicated: false });
+      expect(fs.readFileSync(path.join(modelsDir, rel)).equals(bundle)).toBe(true);
+      const record = { sha256: bundleSha, size: bundle.length, model: 'gbt', mode: 'realistic', job_id: JOB_A, worker_id: 'lab1', uploaded_at: NOW.toISOString() };
+      expect(indexLines(modelsDir)).toEqual([record]);
+      expect(store.list({})).toEqual([record]);
+      expect(store.has(JOB_A, bundleSha)).toBe(true);
+      expect(store.has(JOB_A, bundleSha.toUpperCase())).toBe(true);
+      expect(store.has(JOB_B, bundleSha)).toBe(false);
+      expect(store.locate(bundleSha)).toEqual({ path: path.join(modelsDir, rel), size: bundle.length });
+      expect(fs.readdirSync(path.join(modelsDir, '.incoming'))).toEqual([]);
+    });
+
+    it('accepts the magic number split across chunks, and a body of exactly the limit', async () => {
+      store = new ArtifactStore({ modelsDir, maxUploadBytes: bundle.length });
+      const result = await upload({ body: bodyOf(bundle, 3) });
+      expect(result.size).toBe(bundle.length);
+    });
+
+    it('stores the same bytes once, with one index line per (job, sha256)', async () => {
+      await upload();
+      const again = await upload();
+      const otherJob = await upload({ jobId: JOB_B, workerId: 'lab2' });
+
+      expect(again.deduplicated).toBe(true);
+      expect(otherJob).toEqual({ sha256: bundleSha, size: bundle.length, path: `gbt_realistic/${bundleSha}/bundle.tar.zst`, deduplicated: true });
+      expect(tree(modelsDir)).toEqual([
+        '.incoming/', 'gbt_realistic/', `gbt_realistic/${bundleSha}/`, `gbt_realistic/${bundleSha}/bundle.tar.zst`, 'index.jsonl',
+      ]);
+      expect(indexLines(modelsDir).map((r) => (r as { job_id: string }).job_id)).toEqual([JOB_A, JOB_B]);
+    });
+
+    it('lets concurrent uploads of the same bytes both succeed, one deduplicated, lines whole', async () => {
+      const jobs = Array.from({ length: 6 }, (_, i) => String(i).repeat(64));
+      const results = await Promise.all(jobs.map((jobId) => upload({ jobId, body: bodyOf(bundle, 4096) })));
+
+      expect(results.filter((r) => !r.deduplicated)).toHaveLength(1);
+      expect(new Set(results.map((r) => r.sha256))).toEqual(new Set([bundleSha]));
+      expect(indexLines(modelsDir).map((r) => (r as { job_id: string }).job_id).sort()).toEqual(jobs);
+      expect(fs.readFileSync(path.join(modelsDir, results[0].path)).equals(bundle)).toBe(true);
+    });
+
+    it('records concurrent repeats of one upload by one job once', async () => {
+      const results = await Promise.all([1, 2, 3, 4].map(() => upload({ body: bodyOf(bundle, 4096) })));
+      expect(results.filter((r) => !r.deduplicated)).toHaveLength(1);
+      expect(indexLines(modelsDir)).toHaveLength(1);
+    });
+
+    it('keeps one file per (model, mode, sha256)', async () => {
+      await upload();
+      const other = await upload({ jobId: JOB_B, mode: 'oracle' });
+      expect(other.deduplicated).toBe(false);
+      expect(other.path).toBe(`gbt_oracle/${bundleSha}/bundle.tar.zst`);
+      expect(store.list({ mode: 'oracle' })).toHaveLength(1);
+      expect(store.list({ model: 'gbt' })).toHaveLength(2);
+      expect(store.list({ model: 'mlp' })).toEqual([]);
+    });
+
+    it('survives a restart: a new store reads the index back', async () => {
+      await upload();
+      const reopened = new ArtifactStore({ modelsDir, maxUploadBytes: 1 << 20 });
+      await reopened.init();
+      expect(reopened.has(JOB_A, bundleSha)).toBe(true);
+      expect(reopened.locate(bundleSha)?.size).toBe(bundle.length);
+    });
+  });
+
+  describe('a refused upload leaves nothing behind', () => {
+    it('rejects a body without the zstd magic number and drains it', async () => {
+      const body = bodyOf(Buffer.concat([Buffer.from('PK\x03\x04'), randomBytes(200_000)]));
+      await expect(upload({ body })).rejects.toBeInstanceOf(NotZstdError);
+      await finished(body);
+      expectUntouched();
+    });
+
+    it('rejects an empty body and one that breaks the magic in its third byte', async () => {
+      await expect(upload({ body: bodyOf(Buffer.alloc(0)) })).rejects.toBeInstanceOf(NotZstdError);
+      await expect(upload({ body: bodyOf(Buffer.from([0x28, 0xb5, 0x00, 0xfd, 1, 2, 3]), 1) })).rejects.toBeInstanceOf(NotZstdError);
+      expectUntouched();
+    });
+
+    it('rejects a body over the limit, naming it', async () => {
+      store = new ArtifactStore({ modelsDir, maxUploadBytes: bundle.length - 1 });
+      const body = bodyOf(bundle);
+      const err = await upload({ body }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UploadTooLargeError);
+      expect((err as Error).message).toContain(String(bundle.length - 1));
+      await finished(body);
+      expectUntouched();
+    });
+
+    it('rejects a digest mismatch, naming both digests', async () => {
+      const wrong = sha256(Buffer.from('something else'));
+      const err = await upload({ expectedSha256: wrong }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DigestMismatchError);
+      expect((err as Error).message).toContain(wrong);
+      expect((err as Error).message).toContain(bundleSha);
+      expectUntouched();
+    });
+
+    it('rejects a body that errors midway', async () => {
+      const body = new Readable({ read() {} });
+      body.push(bundle.subarray(0, 20_000));
+      setImmediate(() => body.destroy(new Error('socket hang up')));
+      await expect(upload({ body })).rejects.toBeInstanceOf(UploadAbortedError);
+      expectUntouched();
+    });
+
+    it('refuses model and mode names that would leave the models dir', async () => {
+      await expect(upload({ model: '../../evil' })).rejects.toBeInstanceOf(InvalidArtifactNameError);
+      await expect(upload({ mode: 'x/../../y' })).rejects.toBeInstanceOf(InvalidArtifactNameError);
+      expect(fs.readdirSync(tmp)).toEqual(['models']);
+      expectUntouched();
+    });
+
+    it('fails with StorageError when the bundle cannot be placed, removing what it made', async () => {
+      fs.writeFileSync(path.join(modelsDir, 'gbt_realistic'), 'a file where a dir belongs');
+      const err = await upload().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StorageError);
+      expect((err as StorageError).code).toBe('ENOTDIR');
+      expect(tree(modelsDir)).toEqual(['.incoming/', 'gbt_realistic']);
+    });
+
+    it('fails with StorageError when the index cannot be appended, removing the bundle', async () => {
+      fs.mkdirSync(path.join(modelsDir, 'index.jsonl'));
+      await expect(upload()).rejects.toBeInstanceOf(StorageError);
+      expect(tree(modelsDir)).toEqual(['.incoming/', 'index.jsonl/']);
+      expect(store.has(JOB_A, bundleSha)).toBe(false);
+      expect(store.locate(bundleSha)).toBeNull();
+    });
+
+    const asRoot = process.getuid?.() === 0;
+    // root writes through a 0555 dir, so this case needs an unprivileged run; the two above cover the paths as root.
+    (asRoot ? it.skip : it)('fails with StorageError when the models dir is not writable', async () => {
+      fs.rmSync(path.join(modelsDir, '.incoming'), { recursive: true, force: true });
+      fs.chmodSync(modelsDir, 0o555);
+      const err = await upload().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StorageError);
+      expect((err as StorageError).code).toBe('EACCES');
+      fs.chmodSync(modelsDir, 0o755);
+      expect(tree(modelsDir)).toEqual([]);
+    });
+
+    it('fails init with StorageError when the models dir path is a file', async () => {
+      const file = path.join(tmp, 'not-a-dir');
+      fs.writeFileSync(file, '');
+      await expect(new ArtifactStore({ modelsDir: file, maxUploadBytes: 10 }).init()).rejects.toBeInstanceOf(StorageError);
+    });
+  });
+
+  describe('recovery at init', () => {
+    it('removes temp files of uploads a crash cut short', async () => {
+      fs.mkdirSync(path.join(modelsDir, '.incoming'));
+      fs.writeFileSync(path.join(modelsDir, '.incoming', 'dead.part'), bundle.subarray(0, 100));
+      await store.init();
+      expect(tree(modelsDir)).toEqual([]);
+    });
+
+    it('tolerates a torn last index line and keeps later appends on lines of their own', async () => {
+      await upload();
+      const file = path.join(modelsDir, 'index.jsonl');
+      const good = fs.readFileSync(file, 'utf8');
+      fs.appendFileSync(file, '{"sha256":"abc","si');
+
+      const reopened = new ArtifactStore({ modelsDir, maxUploadBytes: 1 << 20 });
+      await reopened.init();
+      expect(reopened.list({})).toHaveLength(1);
+      expect(fs.readFileSync(file, 'utf8')).toBe(good);
+      store = reopened;
+      await upload({ jobId: JOB_B });
+      expect(indexLines(modelsDir)).toHaveLength(2);
+    });
+
+    it('keeps a last line that lost only its newline', async () => {
+      await upload();
+      const file = path.join(modelsDir, 'index.jsonl');
+      fs.writeFileSync(file, fs.readFileSync(file, 'utf8').trimEnd());
+      const reopened = new ArtifactStore({ modelsDir, maxUploadBytes: 1 << 20 });
+      await reopened.init();
+      expect(reopened.has(JOB_A, bundleSha)).toBe(true);
+      expect(fs.readFileSync(file, 'utf8').endsWith('}\n')).toBe(true);
+    });
+  });
+
+  describe('locate', () => {
+    it('refuses anything that is not 64 hex digits, and unknown digests', async () => {
+      await upload();
+      for (const hostile of ['../../../etc/passwd', `${bundleSha}/../../index.jsonl`, `../${bundleSha.slice(3)}`, bundleSha.slice(1), `${bundleSha}0`, '', 'g'.repeat(64), sha256(Buffer.from('x'))]) {
+        expect(store.locate(hostile)).toBeNull();
+      }
+      expect(store.locate(bundleSha.toUpperCase())?.path).toBe(path.join(modelsDir, 'gbt_realistic', bundleSha, 'bundle.tar.zst'));
+    });
+
+    it('ignores index lines whose names would point outside the models dir', async () => {
+      const sha = sha256(Buffer.from('planted'));
+      fs.mkdirSync(path.join(tmp, sha), { recursive: true });
+      fs.writeFileSync(path.join(tmp, sha, 'bundle.tar.zst'), 'outside');
+      const planted = { sha256: sha, size: 7, model: '..', mode: '', job_id: JOB_A, worker_id: 'w', uploaded_at: NOW.toISOString() };
+      fs.writeFileSync(path.join(modelsDir, 'index.jsonl'), `${JSON.stringify({ ...planted, model: '..', mode: '..' })}\n`);
+      await store.init();
+      expect(store.list({})).toEqual([]);
+      expect(store.locate(sha)).toBeNull();
+    });
+  });
+
+  describe('behind an HTTP server', () => {
+    it('lets the server answer a refused body without losing the connection', async () => {
+      const server = http.createServer((req, res) => {
+        store.receive({ jobId: JOB_A, model: 'gbt', mode: 'realistic', workerId: 'lab1', body: req }).then(
+          (result) => res.writeHead(201).end(JSON.stringify(result)),
+          (err: Error) => res.writeHead(err instanceof NotZstdError ? 415 : 500).end(err.message),
+        );
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      const put = (data: Buffer) =>
+        new Promise<number>((resolve, reject) => {
+          const req = http.request({ port, host: '127.0.0.1', method: 'PUT', path: '/' }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          });
+          req.on('error', reject);
+          bodyOf(data, 64 * 1024).pipe(req);
+        });
+      try {
+        expect(await put(randomBytes(2 << 20))).toBe(415);
+        expect(await put(bundle)).toBe(201);
+      } finally {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
+      expect(indexLines(modelsDir)).toHaveLength(1);
+    });
+  });
+});

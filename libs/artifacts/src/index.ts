@@ -1,0 +1,4 @@
+export * from './artifact.errors';
+export { ArtifactStore, type ArtifactStoreOptions, type ReceiveInput } from './artifact-store';
+export { BundlePacker, type PackResult } from './bundle-packer';
+export { createCompressStream, createDecompressStream, isZstdMagic, ZSTD_MAGIC, type CompressOptions } from './zstd';

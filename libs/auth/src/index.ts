@@ -1,0 +1,4 @@
+export * from './auth.options';
+export * from './operator.guard';
+export * from './token';
+export * from './worker.guard';

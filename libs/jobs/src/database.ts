@@ -1,0 +1,37 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { DataSourceOptions } from 'typeorm';
+import { JOBS_ENTITIES } from './entities';
+import { JOBS_MIGRATIONS } from './migrations';
+
+export const SQLITE_FILE_NAME = 'training_jobs.db';
+
+const isPostgresUrl = (url: string | undefined): url is string => !!url && /^postgres(ql)?:\/\//i.test(url);
+
+/**
+ * The queue's database: SQLite in the data dir by default, PostgreSQL when a
+ * `postgres://` URL is given (several receivers sharing one queue). The schema
+ * comes from migrations run at start, never from `synchronize`.
+ */
+export function databaseOptions(opts: { dataDir: string; databaseUrl?: string }): DataSourceOptions {
+  const common = {
+    entities: JOBS_ENTITIES,
+    migrations: JOBS_MIGRATIONS,
+    migrationsRun: true,
+    synchronize: false,
+    logging: false,
+  } as const;
+  if (isPostgresUrl(opts.databaseUrl)) {
+    return { type: 'postgres', url: opts.databaseUrl, ...common };
+  }
+  fs.mkdirSync(opts.dataDir, { recursive: true });
+  return {
+    type: 'better-sqlite3',
+    database: path.join(opts.dataDir, SQLITE_FILE_NAME),
+    // WAL lets readers (the CLI, a backup) work while the receiver writes.
+    enableWAL: true,
+    // better-sqlite3's `timeout` is SQLite's busy_timeout, in milliseconds.
+    timeout: 5000,
+    ...common,
+  };
+}

@@ -1,0 +1,130 @@
+import type { JobEvent, JobStatus, JobView } from './job.types';
+
+/**
+ * A `jobs` row as the driver returns it. PostgreSQL hands back BIGINT and
+ * COUNT as strings, hence the Number() calls when it becomes a view.
+ */
+export interface JobRow {
+  id: string;
+  seq: number;
+  manifest_order: number;
+  model: string;
+  mode: string;
+  hyper: string;
+  split_recipe: string;
+  train_hosts: string;
+  seed: number;
+  require_cuda: number;
+  prefer_cuda: number;
+  min_vram_gib: number;
+  min_ram_gib: number;
+  allowed_hosts: string;
+  priority: number;
+  max_attempts: number;
+  timeout_s: number;
+  status: JobStatus;
+  attempts: number;
+  worker_id: string | null;
+  claimed_at: string | null;
+  heartbeat_at: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+  artifact_sha256: string | null;
+  metrics: string | null;
+  error: string | null;
+  exit_code: number | null;
+  log_tail: string | null;
+  in_manifest: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export const JOB_COLUMNS: readonly (keyof JobRow)[] = [
+  'id',
+  'seq',
+  'manifest_order',
+  'model',
+  'mode',
+  'hyper',
+  'split_recipe',
+  'train_hosts',
+  'seed',
+  'require_cuda',
+  'prefer_cuda',
+  'min_vram_gib',
+  'min_ram_gib',
+  'allowed_hosts',
+  'priority',
+  'max_attempts',
+  'timeout_s',
+  'status',
+  'attempts',
+  'worker_id',
+  'claimed_at',
+  'heartbeat_at',
+  'started_at',
+  'finished_at',
+  'artifact_sha256',
+  'metrics',
+  'error',
+  'exit_code',
+  'log_tail',
+  'in_manifest',
+  'created_at',
+  'updated_at',
+];
+
+export interface JobEventRow {
+  id: number;
+  job_id: string;
+  at: string;
+  from_status: JobStatus | null;
+  to_status: JobStatus;
+  worker_id: string | null;
+  reason: string;
+}
+
+export type NewJobEvent = Omit<JobEventRow, 'id'>;
+
+const nullableNumber = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+export function toJobView(row: JobRow): JobView {
+  const minVram = Number(row.min_vram_gib);
+  return {
+    id: row.id,
+    model: row.model,
+    mode: row.mode,
+    hyper: JSON.parse(row.hyper),
+    split_recipe: row.split_recipe,
+    train_hosts: JSON.parse(row.train_hosts),
+    seed: Number(row.seed),
+    // As it takes effect (SPEC §3): a VRAM minimum makes the job CUDA-only.
+    require_cuda: Number(row.require_cuda) === 1 || minVram > 0,
+    prefer_cuda: Number(row.prefer_cuda) === 1,
+    min_vram_gib: minVram,
+    min_ram_gib: Number(row.min_ram_gib),
+    allowed_hosts: JSON.parse(row.allowed_hosts),
+    priority: Number(row.priority),
+    max_attempts: Number(row.max_attempts),
+    timeout_s: Number(row.timeout_s),
+    status: row.status,
+    attempts: Number(row.attempts),
+    worker_id: row.worker_id,
+    claimed_at: row.claimed_at,
+    heartbeat_at: row.heartbeat_at,
+    started_at: row.started_at,
+    finished_at: row.finished_at,
+    artifact_sha256: row.artifact_sha256,
+    metrics: row.metrics === null ? null : JSON.parse(row.metrics),
+    error: row.error,
+    exit_code: nullableNumber(row.exit_code),
+    log_tail: row.log_tail,
+    in_manifest: Number(row.in_manifest) === 1,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+export function toJobEvent(row: JobEventRow): JobEvent {
+  return { at: row.at, from: row.from_status, to: row.to_status, worker_id: row.worker_id, reason: row.reason };
+}

@@ -1,0 +1,510 @@
+import { Injectable } from '@nestjs/common';
+import { effectiveWorker } from '../../manifest/src/eligibility';
+import type { HostSpec, JobSpec, Manifest } from '../../manifest/src/manifest.types';
+import { Clock } from './clock';
+import {
+  AmbiguousJobIdError,
+  ArtifactMissingError,
+  InvalidCursorError,
+  JobConflictError,
+  JobNotFoundError,
+} from './errors';
+import { JobEventRow, JobRow, NewJobEvent, toJobEvent, toJobView } from './job-row';
+import type {
+  ClaimRequest,
+  CompleteRequest,
+  FailRequest,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  JobCounts,
+  JobDetail,
+  JobListQuery,
+  JobPage,
+  JobStatus,
+  JobView,
+  ReloadResult,
+} from './job.types';
+import { keepTail } from './log-tail';
+import { ManifestState } from './manifest-state';
+import { pendingReason } from './pending-reason';
+import { Db, JobSettingsRow, QueueRepository } from './queue.repository';
+import { WorkersService } from './workers.service';
+
+const MIN_PREFIX = 8;
+const MAX_AMBIGUOUS_SHOWN = 10;
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 1000;
+
+const ACTIVE: readonly JobStatus[] = ['claimed', 'running'];
+
+/** A short form of a job id for messages; long enough to be a usable prefix. */
+const short = (id: string) => `${id.slice(0, 12)}…`;
+
+/** The first line of a worker's error, bounded, for an event's reason. */
+const firstLine = (text: string) => {
+  const line = text.split('\n', 1)[0].trim();
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
+};
+
+const isHeldBy = (row: JobRow, workerId: string) => ACTIVE.includes(row.status) && row.worker_id === workerId;
+
+/** Why `workerId` may not act on this job, phrased for the worker's log. */
+function notHeldMessage(row: JobRow, workerId: string): string {
+  if (ACTIVE.includes(row.status))
+    return `job ${short(row.id)} is ${row.status} on worker ${row.worker_id}, not ${workerId}`;
+  return `job ${short(row.id)} is ${row.status}, not claimed or running on worker ${workerId}`;
+}
+
+/** A job leaving its worker for the queue: the next claim starts afresh. */
+const BACK_TO_PENDING: Partial<JobRow> = {
+  status: 'pending',
+  worker_id: null,
+  claimed_at: null,
+  heartbeat_at: null,
+  started_at: null,
+  finished_at: null,
+};
+
+/**
+ * The job lifecycle (SPEC §2 and §3): claim, heartbeat, complete, fail,
+ * cancel, requeue, manifest reload, and the read side. Every transition
+ * changes the row and records its event in one transaction.
+ */
+@Injectable()
+export class QueueService {
+  constructor(
+    private readonly repo: QueueRepository,
+    private readonly clock: Clock,
+    private readonly workers: WorkersService,
+    private readonly manifestState: ManifestState,
+  ) {}
+
+  /** A full id, or a unique prefix of at least 8 hex characters. */
+  async resolveId(idOrPrefix: string): Promise<string> {
+    const prefix = idOrPrefix.trim().toLowerCase();
+    if (prefix.length < MIN_PREFIX) {
+      throw new JobNotFoundError(idOrPrefix, `an id prefix needs at least ${MIN_PREFIX} hex characters`);
+    }
+    if (!/^[0-9a-f]+$/.test(prefix)) throw new JobNotFoundError(idOrPrefix, 'a job id is hexadecimal');
+    const matches = await this.repo.read((db) => this.repo.findIdsByPrefix(db, prefix, MAX_AMBIGUOUS_SHOWN + 1));
+    if (matches.length === 0) throw new JobNotFoundError(idOrPrefix);
+    if (matches.length > 1) throw new AmbiguousJobIdError(idOrPrefix, matches.slice(0, MAX_AMBIGUOUS_SHOWN));
+    return matches[0];
+  }
+
+  /** The first pending job this worker may take (SPEC §2), now claimed by it; null when none. */
+  async claim(req: ClaimRequest, host: HostSpec | undefined): Promise<JobView | null> {
+    const worker = effectiveWorker(
+      { hostname: req.hostname, capability: req.capability, allow_jobs: req.allow_jobs, deny_jobs: req.deny_jobs },
+      host,
+    );
+    return this.repo.write(async (db) => {
+      const now = this.now();
+      const row = await this.repo.claim(db, worker, req.worker_id, now);
+      if (!row) return null;
+      await this.record(
+        db,
+        row,
+        'pending',
+        req.worker_id,
+        `claimed by ${req.worker_id} (attempt ${row.attempts} of ${row.max_attempts})`,
+        now,
+      );
+      return toJobView(row);
+    });
+  }
+
+  /**
+   * The worker's sign of life. The first one moves claimed → running. When the
+   * job is no longer this worker's, answers `cancel: true` and changes nothing.
+   */
+  async heartbeat(idOrPrefix: string, req: HeartbeatRequest): Promise<HeartbeatResponse> {
+    const id = await this.resolveId(idOrPrefix);
+    return this.repo.write(async (db) => {
+      const now = this.now();
+      const row = await this.mustFind(db, id);
+      if (!isHeldBy(row, req.worker_id)) return { status: row.status, cancel: true };
+      const patch: Partial<JobRow> = { heartbeat_at: now, updated_at: now };
+      if (req.log_tail !== undefined) patch.log_tail = keepTail(req.log_tail);
+      if (row.status === 'claimed') Object.assign(patch, { status: 'running', started_at: now });
+      const updated = await this.repo.updateJob(db, id, patch, { status: [row.status], worker_id: req.worker_id });
+      if (!updated) return { status: row.status, cancel: true };
+      if (row.status === 'claimed')
+        await this.record(db, updated, 'claimed', req.worker_id, `started on ${req.worker_id}`, now);
+      return { status: updated.status, cancel: false };
+    });
+  }
+
+  /**
+   * Claimed/running → completed with an uploaded artifact. Repeating the same
+   * call after it succeeded answers the job unchanged, so a worker that lost
+   * the first answer can safely retry.
+   */
+  async complete(
+    idOrPrefix: string,
+    req: CompleteRequest,
+    hasArtifact: (jobId: string, sha256: string) => boolean,
+  ): Promise<JobView> {
+    const id = await this.resolveId(idOrPrefix);
+    const sha = req.artifact_sha256.toLowerCase();
+    return this.repo.write(async (db) => {
+      const now = this.now();
+      const row = await this.mustFind(db, id);
+      if (row.status === 'completed' && row.artifact_sha256 === sha && row.worker_id === req.worker_id) {
+        return toJobView(row);
+      }
+      if (row.status === 'completed') {
+        throw new JobConflictError(`job ${short(id)} is already completed with artifact ${row.artifact_sha256}`);
+      }
+      if (!isHeldBy(row, req.worker_id)) throw new JobConflictError(notHeldMessage(row, req.worker_id));
+      if (!hasArtifact(id, sha)) throw new ArtifactMissingError(id, sha);
+      const updated = await this.transition(
+        db,
+        row,
+        req.worker_id,
+        {
+          status: 'completed',
+          finished_at: now,
+          artifact_sha256: sha,
+          metrics: req.metrics === undefined ? null : JSON.stringify(req.metrics),
+          // An earlier attempt's failure no longer describes the job; the events keep it.
+          error: null,
+          exit_code: null,
+          updated_at: now,
+        },
+        `completed on ${req.worker_id} with artifact ${sha.slice(0, 12)}`,
+        now,
+      );
+      return toJobView(updated);
+    });
+  }
+
+  /**
+   * Claimed/running → failed, or back to pending: always on `release` (the
+   * worker is shutting down; the attempt does not count), and on a retryable
+   * failure while attempts are left.
+   */
+  async fail(idOrPrefix: string, req: FailRequest): Promise<JobView> {
+    const id = await this.resolveId(idOrPrefix);
+    return this.repo.write(async (db) => {
+      const now = this.now();
+      const row = await this.mustFind(db, id);
+      if (!isHeldBy(row, req.worker_id)) throw new JobConflictError(notHeldMessage(row, req.worker_id));
+      const attempts = Number(row.attempts);
+      const maxAttempts = Number(row.max_attempts);
+      const record: Partial<JobRow> = {
+        error: req.error,
+        exit_code: req.exit_code ?? null,
+        ...(req.log_tail !== undefined && { log_tail: keepTail(req.log_tail) }),
+        updated_at: now,
+      };
+      let patch: Partial<JobRow>;
+      let reason: string;
+      if (req.release) {
+        patch = { ...BACK_TO_PENDING, ...record, attempts: Math.max(0, attempts - 1) };
+        reason = `released by ${req.worker_id}, attempt not counted: ${firstLine(req.error)}`;
+      } else if (req.retryable && attempts < maxAttempts) {
+        patch = { ...BACK_TO_PENDING, ...record };
+        reason = `failed on ${req.worker_id} (attempt ${attempts} of ${maxAttempts}), will retry: ${firstLine(req.error)}`;
+      } else {
+        patch = { ...record, status: 'failed', worker_id: null, finished_at: now };
+        const why = req.retryable
+          ? `no attempts left (${attempts} of ${maxAttempts})`
+          : `attempt ${attempts} of ${maxAttempts}`;
+        reason = `failed on ${req.worker_id} (${why}): ${firstLine(req.error)}`;
+      }
+      return toJobView(await this.transition(db, row, req.worker_id, patch, reason, now));
+    });
+  }
+
+  /** Operator: any state but completed → cancelled; cancelling a cancelled job changes nothing. */
+  async cancel(idOrPrefix: string): Promise<JobView> {
+    const id = await this.resolveId(idOrPrefix);
+    return this.repo.write(async (db) => {
+      const now = this.now();
+      const row = await this.mustFind(db, id);
+      if (row.status === 'cancelled') return toJobView(row);
+      if (row.status === 'completed') {
+        throw new JobConflictError(`job ${short(id)} is completed; a completed job cannot be cancelled`);
+      }
+      const updated = await this.transition(
+        db,
+        row,
+        row.worker_id,
+        {
+          status: 'cancelled',
+          worker_id: null,
+          finished_at: now,
+          updated_at: now,
+        },
+        row.worker_id ? `cancelled by operator while on ${row.worker_id}` : 'cancelled by operator',
+        now,
+      );
+      return toJobView(updated);
+    });
+  }
+
+  /**
+   * Operator: failed/cancelled (completed only with `force`) → pending with
+   * attempts 0 and the last run's outcome cleared. A pending job is left as is.
+   */
+  async requeue(idOrPrefix: string, force = false): Promise<JobView> {
+    const id = await this.resolveId(idOrPrefix);
+    return this.repo.write(async (db) => {
+      const now = this.now();
+      const row = await this.mustFind(db, id);
+      if (row.status === 'pending') return toJobView(row);
+      if (ACTIVE.includes(row.status)) {
+        throw new JobConflictError(`job ${short(id)} is ${row.status} on worker ${row.worker_id}; cancel it first`);
+      }
+      if (row.status === 'completed' && !force) {
+        throw new JobConflictError(`job ${short(id)} is completed; requeue it with force: true`);
+      }
+      const updated = await this.transition(
+        db,
+        row,
+        null,
+        {
+          ...BACK_TO_PENDING,
+          attempts: 0,
+          error: null,
+          exit_code: null,
+          log_tail: null,
+          artifact_sha256: null,
+          metrics: null,
+          updated_at: now,
+        },
+        force && row.status === 'completed' ? 'requeued by operator (forced)' : 'requeued by operator',
+        now,
+      );
+      return toJobView(updated);
+    });
+  }
+
+  /** The job with its history and, while pending, why no online worker has taken it. */
+  async get(idOrPrefix: string): Promise<JobDetail> {
+    const id = await this.resolveId(idOrPrefix);
+    const [row, events] = await this.repo.read(async (db) => {
+      const found = await this.mustFind(db, id, false);
+      return [found, await this.repo.findEvents(db, id)] as [JobRow, JobEventRow[]];
+    });
+    const job = toJobView(row);
+    return {
+      ...job,
+      events: events.map(toJobEvent),
+      pending_reason: job.status === 'pending' ? await this.pendingReasonOf(job) : null,
+    };
+  }
+
+  /** A page of jobs in manifest order, and the counts over all jobs. */
+  async list(q: JobListQuery): Promise<JobPage> {
+    const limit = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(q.limit ?? DEFAULT_PAGE_SIZE)));
+    const after = q.cursor ? decodeCursor(q.cursor) : null;
+    const filter = { status: q.status, model: q.model, mode: q.mode, worker_id: q.worker_id };
+    return this.repo.read(async (db) => {
+      const rows = await this.repo.listJobs(db, filter, after, limit + 1);
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        jobs: page.map(toJobView),
+        counts: await this.repo.countByStatus(db),
+        next_cursor: rows.length > limit ? encodeCursor(last) : null,
+      };
+    });
+  }
+
+  counts(): Promise<JobCounts> {
+    return this.repo.read((db) => this.repo.countByStatus(db));
+  }
+
+  /** The job, if `workerId` holds it now (claimed or running); an upload is allowed only then. */
+  async assertUploader(idOrPrefix: string, workerId: string): Promise<JobView> {
+    const id = await this.resolveId(idOrPrefix);
+    const row = await this.repo.read((db) => this.mustFind(db, id, false));
+    if (!isHeldBy(row, workerId)) throw new JobConflictError(notHeldMessage(row, workerId));
+    return toJobView(row);
+  }
+
+  /**
+   * Applies a validated manifest in one transaction (SPEC §1 reload
+   * semantics). Compares in memory and writes only what changed, so an
+   * unchanged reload of a large manifest is one read.
+   */
+  async reload(manifest: Manifest): Promise<Omit<ReloadResult, 'warnings'>> {
+    return this.repo.write(async (db) => {
+      const now = this.now();
+      const known = new Map((await this.repo.findAllSettings(db)).map((r) => [r.id, r]));
+      let seq = await this.repo.maxSeq(db);
+      const inManifest = new Set<string>();
+      const added: JobRow[] = [];
+      const creations: NewJobEvent[] = [];
+      let updated = 0;
+      let unchanged = 0;
+      for (const spec of manifest.jobs) {
+        if (inManifest.has(spec.id)) continue;
+        inManifest.add(spec.id);
+        const settings = settingsOf(spec);
+        const old = known.get(spec.id);
+        if (!old) {
+          added.push(newJobRow(spec, settings, ++seq, now));
+          creations.push({
+            job_id: spec.id,
+            at: now,
+            from_status: null,
+            to_status: 'pending',
+            worker_id: null,
+            reason: 'added by manifest',
+          });
+          continue;
+        }
+        const patch = changedSettings(old, settings);
+        // A shifted position is stored (it orders claims) but is not a change
+        // to the job an operator made, so it alone does not count as updated.
+        const edited = Object.keys(patch).some((k) => k !== 'manifest_order');
+        if (edited) {
+          updated++;
+          patch.updated_at = now;
+        } else {
+          unchanged++;
+        }
+        if (Object.keys(patch).length > 0) await this.repo.updateJob(db, spec.id, patch);
+      }
+      let orphaned = 0;
+      for (const old of known.values()) {
+        if (inManifest.has(old.id)) continue;
+        orphaned++;
+        if (Number(old.in_manifest) === 1) await this.repo.updateJob(db, old.id, { in_manifest: 0, updated_at: now });
+      }
+      await this.repo.insertJobs(db, added);
+      await this.repo.insertEvents(db, creations);
+      return { added: added.length, updated, unchanged, orphaned, total: manifest.jobs.length };
+    });
+  }
+
+  // ---- helpers ------------------------------------------------------------
+
+  /** Read inside each write section, so a change is stamped when it is made, not before a wait for the database. */
+  private now(): string {
+    return this.clock.now().toISOString();
+  }
+
+  /** The job, locked for the rest of the transaction when it is about to change (PostgreSQL). */
+  private async mustFind(db: Db, id: string, forUpdate = true): Promise<JobRow> {
+    const row = await this.repo.findJob(db, id, forUpdate);
+    if (!row) throw new JobNotFoundError(id);
+    return row;
+  }
+
+  /**
+   * Changes a job we just read in this transaction and records the event. The
+   * update re-checks the status and worker it was decided on; a mismatch means
+   * another receiver got there first (PostgreSQL), reported as a conflict.
+   */
+  private async transition(
+    db: Db,
+    row: JobRow,
+    eventWorker: string | null,
+    patch: Partial<JobRow>,
+    reason: string,
+    now: string,
+  ): Promise<JobRow> {
+    const expect =
+      row.worker_id === null ? { status: [row.status] } : { status: [row.status], worker_id: row.worker_id };
+    const updated = await this.repo.updateJob(db, row.id, patch, expect);
+    if (!updated) throw new JobConflictError(`job ${short(row.id)} changed while this request was handled; try again`);
+    await this.record(db, updated, row.status, eventWorker, reason, now);
+    return updated;
+  }
+
+  private record(db: Db, job: JobRow, from: JobStatus, workerId: string | null, reason: string, at: string) {
+    return this.repo.insertEvents(db, [
+      { job_id: job.id, at, from_status: from, to_status: job.status, worker_id: workerId, reason },
+    ]);
+  }
+
+  private async pendingReasonOf(job: JobView): Promise<string> {
+    const online = await this.workers.online();
+    return pendingReason(
+      job,
+      online.map((w) => ({
+        worker_id: w.worker_id,
+        effective: effectiveWorker(
+          { hostname: w.hostname, capability: w.capability, allow_jobs: w.allow_jobs, deny_jobs: w.deny_jobs },
+          this.manifestState.hostFor(w.hostname),
+        ),
+      })),
+    );
+  }
+}
+
+type JobSettings = Omit<JobSettingsRow, 'id'>;
+
+function settingsOf(spec: JobSpec): JobSettings {
+  return {
+    manifest_order: spec.manifest_order,
+    require_cuda: spec.require_cuda || spec.min_vram_gib > 0 ? 1 : 0,
+    prefer_cuda: spec.prefer_cuda ? 1 : 0,
+    min_vram_gib: spec.min_vram_gib,
+    min_ram_gib: spec.min_ram_gib,
+    allowed_hosts: JSON.stringify(spec.allowed_hosts),
+    priority: spec.priority,
+    max_attempts: spec.max_attempts,
+    timeout_s: spec.timeout_s,
+    in_manifest: 1,
+  };
+}
+
+function changedSettings(old: JobSettingsRow, next: JobSettings): Partial<JobRow> {
+  const patch: Partial<JobRow> = {};
+  for (const [key, value] of Object.entries(next) as [keyof JobSettings, string | number][]) {
+    const stored = old[key];
+    const same = typeof value === 'number' ? Number(stored) === value : stored === value;
+    if (!same) (patch as Record<string, unknown>)[key] = value;
+  }
+  return patch;
+}
+
+function newJobRow(spec: JobSpec, settings: JobSettings, seq: number, now: string): JobRow {
+  return {
+    id: spec.id,
+    seq,
+    model: spec.model,
+    mode: spec.mode,
+    hyper: JSON.stringify(spec.hyper),
+    split_recipe: spec.split_recipe,
+    train_hosts: JSON.stringify(spec.train_hosts),
+    seed: spec.seed,
+    ...settings,
+    status: 'pending',
+    attempts: 0,
+    worker_id: null,
+    claimed_at: null,
+    heartbeat_at: null,
+    started_at: null,
+    finished_at: null,
+    artifact_sha256: null,
+    metrics: null,
+    error: null,
+    exit_code: null,
+    log_tail: null,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+/** Cursors are opaque to clients: the keyset position of a page's last job. */
+function encodeCursor(row: JobRow): string {
+  return Buffer.from(JSON.stringify([Number(row.manifest_order), Number(row.seq)])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { manifest_order: number; seq: number } {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && value.every(Number.isSafeInteger)) {
+      return { manifest_order: value[0], seq: value[1] };
+    }
+  } catch {
+    // fall through: not ours
+  }
+  throw new InvalidCursorError(cursor);
+}

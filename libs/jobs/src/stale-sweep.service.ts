@@ -1,0 +1,73 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from './clock';
+import { JOBS_OPTIONS, JobsOptions } from './jobs.options';
+import type { JobRow } from './job-row';
+import { QueueRepository } from './queue.repository';
+
+export interface SweepResult {
+  requeued: number;
+  failed: number;
+}
+
+/**
+ * Takes jobs back from workers that went silent (SPEC §2 stale sweep). The
+ * receiver's scheduler only calls `sweep()`; everything it decides is here.
+ */
+@Injectable()
+export class StaleSweepService {
+  constructor(
+    private readonly repo: QueueRepository,
+    private readonly clock: Clock,
+    @Inject(JOBS_OPTIONS) private readonly options: JobsOptions,
+  ) {}
+
+  async sweep(): Promise<SweepResult> {
+    const now = this.clock.now();
+    const cutoff = new Date(now.getTime() - this.options.staleAfterS * 1000).toISOString();
+    const stale = await this.repo.read((db) => this.repo.findStale(db, cutoff));
+    const result: SweepResult = { requeued: 0, failed: 0 };
+    for (const job of stale) {
+      const outcome = await this.takeBack(job, now);
+      if (outcome) result[outcome]++;
+    }
+    return result;
+  }
+
+  /**
+   * One job, in its own transaction. The update only matches while the job
+   * still has the status and heartbeat we judged stale, so a heartbeat that
+   * lands in between wins and the job stays with its worker.
+   */
+  private takeBack(job: JobRow, now: Date): Promise<'requeued' | 'failed' | null> {
+    const at = now.toISOString();
+    const silentS = Math.floor((now.getTime() - Date.parse(job.heartbeat_at as string)) / 1000);
+    const error = `worker ${job.worker_id} went silent: no heartbeat for ${silentS} s (stale after ${this.options.staleAfterS} s)`;
+    const exhausted = Number(job.attempts) >= Number(job.max_attempts);
+    const patch: Partial<JobRow> = exhausted
+      ? { status: 'failed', worker_id: null, finished_at: at, error, exit_code: null, updated_at: at }
+      : {
+          status: 'pending',
+          worker_id: null,
+          claimed_at: null,
+          heartbeat_at: null,
+          started_at: null,
+          finished_at: null,
+          error,
+          exit_code: null,
+          updated_at: at,
+        };
+    return this.repo.write(async (db) => {
+      const updated = await this.repo.updateJob(db, job.id, patch, {
+        status: [job.status],
+        heartbeat_at: job.heartbeat_at,
+        ...(job.worker_id !== null && { worker_id: job.worker_id }),
+      });
+      if (!updated) return null;
+      const reason = exhausted ? `${error}; no attempts left (${job.attempts} of ${job.max_attempts})` : error;
+      await this.repo.insertEvents(db, [
+        { job_id: job.id, at, from_status: job.status, to_status: updated.status, worker_id: job.worker_id, reason },
+      ]);
+      return exhausted ? 'failed' : 'requeued';
+    });
+  }
+}

@@ -1,0 +1,94 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Capability } from '../../capability/src/capability.types';
+import { Clock } from './clock';
+import { JOBS_OPTIONS, JobsOptions } from './jobs.options';
+import type { WorkerView } from './job.types';
+import { QueueRepository, WorkerRow } from './queue.repository';
+
+/** What a worker tells the receiver about itself when it claims. */
+export interface WorkerSighting {
+  hostname: string;
+  capability: Capability;
+  /** The worker's own model policy, sent with each claim. */
+  allow_jobs?: string[];
+  deny_jobs?: string[];
+}
+
+/** An online worker with what eligibility needs to judge it. */
+export interface OnlineWorker extends WorkerSighting {
+  worker_id: string;
+}
+
+/** A worker polls at least every heartbeat interval; three missed polls and it counts as gone. */
+const ONLINE_INTERVALS = 3;
+
+@Injectable()
+export class WorkersService {
+  constructor(
+    private readonly repo: QueueRepository,
+    private readonly clock: Clock,
+    @Inject(JOBS_OPTIONS) private readonly options: JobsOptions,
+  ) {}
+
+  /**
+   * Called on every worker request. With a sighting (a claim) the worker's
+   * description is stored or refreshed; without one only `last_seen` moves,
+   * and a worker never described is not recorded.
+   */
+  async touch(workerId: string, seen?: WorkerSighting): Promise<void> {
+    await this.repo.write(async (db) => {
+      const now = this.clock.now().toISOString();
+      if (!seen) {
+        await this.repo.touchWorker(db, workerId, now);
+        return;
+      }
+      await this.repo.upsertWorker(db, {
+        worker_id: workerId,
+        hostname: seen.hostname,
+        capability: JSON.stringify(seen.capability),
+        allow_jobs: seen.allow_jobs ? JSON.stringify(seen.allow_jobs) : null,
+        deny_jobs: seen.deny_jobs ? JSON.stringify(seen.deny_jobs) : null,
+        first_seen: now,
+        last_seen: now,
+      });
+    });
+  }
+
+  async list(): Promise<WorkerView[]> {
+    const onlineSince = this.onlineSince();
+    const [workers, active] = await this.repo.read(
+      async (db) => [await this.repo.findWorkers(db), await this.repo.findActiveJobs(db)] as const,
+    );
+    const jobsOf = new Map<string, string[]>();
+    for (const job of active) jobsOf.set(job.worker_id, [...(jobsOf.get(job.worker_id) ?? []), job.id]);
+    return workers.map((w) => ({
+      worker_id: w.worker_id,
+      hostname: w.hostname,
+      capability: JSON.parse(w.capability),
+      first_seen: w.first_seen,
+      last_seen: w.last_seen,
+      online: w.last_seen >= onlineSince,
+      current_job_ids: jobsOf.get(w.worker_id) ?? [],
+    }));
+  }
+
+  async online(): Promise<OnlineWorker[]> {
+    const rows = await this.repo.read((db) => this.repo.findWorkers(db, this.onlineSince()));
+    return rows.map(toOnlineWorker);
+  }
+
+  private onlineSince(): string {
+    const windowMs = ONLINE_INTERVALS * this.options.heartbeatIntervalS * 1000;
+    return new Date(this.clock.now().getTime() - windowMs).toISOString();
+  }
+}
+
+function toOnlineWorker(row: WorkerRow): OnlineWorker {
+  return {
+    worker_id: row.worker_id,
+    hostname: row.hostname,
+    capability: JSON.parse(row.capability),
+    ...(row.allow_jobs !== null && { allow_jobs: JSON.parse(row.allow_jobs) }),
+    ...(row.deny_jobs !== null && { deny_jobs: JSON.parse(row.deny_jobs) }),
+  };
+}

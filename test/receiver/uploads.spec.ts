@@ -1,0 +1,111 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { claimBody, Harness, startReceiver } from '../support/receiver.harness';
+
+const MANIFEST = '[[jobs]]\nmodel = "gbt"\nmode = "realistic"\n\n[[jobs]]\nmodel = "gbt"\nmode = "realistic"\nseed = 2\n';
+
+const zstd = (data: string | Buffer) => spawnSync('zstd', ['-q', '-c'], { input: data }).stdout as Buffer;
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+/** Every file under a dir, relative (the store's state as a listing). */
+function listing(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
+    .sort();
+}
+
+describe('receiver artifact uploads', () => {
+  let h: Harness;
+  let models: string;
+  let jobId: string;
+  const bundle = zstd('a trained model\n'.repeat(1000));
+
+  const put = (body: Buffer | string | Readable, headers: Record<string, string> = {}, id = jobId) =>
+    h.app.inject({
+      method: 'PUT',
+      url: `/v1/model/${id}`,
+      payload: body,
+      headers: { 'content-type': 'application/zstd', 'x-worker-id': 'lab1', ...headers },
+    });
+
+  beforeEach(async () => {
+    h = await startReceiver(MANIFEST, { CIS490_MAX_UPLOAD_BYTES: '65536' });
+    models = join(h.config.dataDir, 'models');
+    jobId = (await h.app.inject({ method: 'POST', url: '/v1/job/claim', payload: claimBody('lab1') })).json().job.id;
+  });
+  afterEach(() => h.close());
+
+  it('stores the bundle by its sha256, indexes it once per (job, sha), dedupes and completes', async () => {
+    const sha = sha256(bundle);
+    const first = await put(bundle, { 'x-content-sha256': sha.toUpperCase() });
+    expect(first.statusCode).toBe(201);
+    expect(first.json()).toEqual({
+      sha256: sha, size: bundle.length, path: `gbt_realistic/${sha}/bundle.tar.zst`, deduplicated: false,
+    });
+    expect(readFileSync(join(models, first.json().path))).toEqual(bundle);
+
+    const again = await put(bundle, { 'content-type': 'application/octet-stream' });
+    expect(again.json()).toMatchObject({ sha256: sha, deduplicated: true });
+    const index = readFileSync(join(models, 'index.jsonl'), 'utf8').trim().split('\n');
+    expect(index).toHaveLength(1);
+    expect(JSON.parse(index[0])).toMatchObject({ sha256: sha, job_id: jobId, worker_id: 'lab1', model: 'gbt', mode: 'realistic' });
+
+    // The second job's identical bytes: stored once, indexed for both jobs.
+    const other = (await h.app.inject({ method: 'POST', url: '/v1/job/claim', payload: claimBody('lab1') })).json().job.id;
+    expect((await put(bundle, {}, other)).json().deduplicated).toBe(true);
+    expect(readFileSync(join(models, 'index.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+    expect(listing(models).filter((f) => f.endsWith('bundle.tar.zst'))).toHaveLength(1);
+
+    const done = await h.app.inject({
+      method: 'POST', url: `/v1/job/${jobId}/complete`, payload: { worker_id: 'lab1', artifact_sha256: sha, metrics: { acc: 0.9 } },
+    });
+    expect(done.statusCode).toBe(200);
+    expect(done.json()).toMatchObject({ status: 'completed', artifact_sha256: sha, metrics: { acc: 0.9 } });
+    const repeat = await h.app.inject({
+      method: 'POST', url: `/v1/job/${jobId}/complete`, payload: { worker_id: 'lab1', artifact_sha256: sha },
+    });
+    expect(repeat.statusCode).toBe(200);
+
+    const list = (await h.app.inject({ method: 'GET', url: '/v1/models?model=gbt' })).json();
+    expect(list.models).toHaveLength(2);
+    expect((await h.app.inject({ method: 'GET', url: '/v1/models?mode=oracle' })).json().models).toHaveLength(0);
+
+    const download = await h.app.inject({ method: 'GET', url: `/v1/models/${sha}` });
+    expect(download.statusCode).toBe(200);
+    expect(download.headers['content-type']).toBe('application/zstd');
+    expect(download.rawPayload).toEqual(bundle);
+    expect((await h.app.inject({ method: 'GET', url: `/v1/models/${'0'.repeat(64)}` })).statusCode).toBe(404);
+    expect((await h.app.inject({ method: 'GET', url: '/v1/models/..%2F..%2Fetc%2Fpasswd' })).statusCode).toBe(404);
+
+    const metrics = (await h.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain('cis490_uploads_total 3');
+    expect(metrics).toContain(`cis490_upload_bytes_total ${3 * bundle.length}`);
+  });
+
+  it.each([
+    ['not zstd', () => Buffer.from('plain text, no magic'), {}, 415],
+    ['another content type', () => bundle, { 'content-type': 'text/plain' }, 415],
+    ['a mismatched X-Content-SHA256', () => bundle, { 'x-content-sha256': 'b'.repeat(64) }, 422],
+    // A stream has no Content-Length: the store counts and stops at the limit.
+    ['over max_upload_bytes (streamed)', () => Readable.from([zstd(randomBytes(200_000))]), {}, 413],
+    ['not this worker’s job', () => bundle, { 'x-worker-id': 'lab2' }, 409],
+    ['no X-Worker-Id', () => bundle, { 'x-worker-id': '' }, 400],
+  ])('rejects %s and leaves nothing in the store', async (_name, body, headers, status) => {
+    const before = listing(models);
+    const response = await put(body(), headers as Record<string, string>);
+    expect(response.statusCode).toBe(status);
+    expect(response.json()).toMatchObject({ statusCode: status });
+    expect(listing(models)).toEqual(before);
+    expect((await h.app.inject({ method: 'GET', url: `/v1/job/${jobId}` })).json().status).toBe('claimed');
+  });
+
+  it('refuses a declared Content-Length over the limit before reading', async () => {
+    const response = await put(bundle, { 'content-length': String(10 ** 9) });
+    expect(response.statusCode).toBe(413);
+  });
+});

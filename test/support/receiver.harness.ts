@@ -1,0 +1,79 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadReceiverConfig, ReceiverConfig } from '../../apps/receiver/src/config/receiver.config';
+import { createReceiverApp } from '../../apps/receiver/src/receiver.app';
+import type { Capability } from '../../libs/capability/src/capability.types';
+
+export const OPERATOR_TOKEN = 'operator-secret-1';
+
+export interface Harness {
+  app: NestFastifyApplication;
+  config: ReceiverConfig;
+  dir: string;
+  manifestPath: string;
+  /** Rewrites the manifest file (reload it through the API). */
+  writeManifest(toml: string): void;
+  close(): Promise<void>;
+}
+
+/** A receiver on a fresh SQLite file in a temp dir, migrations applied, not listening (use app.inject). */
+export async function startReceiver(
+  manifest: string,
+  env: Record<string, string> = {},
+): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'cis490-receiver-'));
+  const manifestPath = join(dir, 'training_manifest.toml');
+  writeFileSync(manifestPath, manifest);
+  const config = loadReceiverConfig({
+    CIS490_DATA_DIR: join(dir, 'var'),
+    CIS490_MANIFEST: manifestPath,
+    CIS490_OPERATOR_TOKEN: OPERATOR_TOKEN,
+    ...env,
+  });
+  const app = await createReceiverApp(config, { logger: false });
+  return {
+    app,
+    config,
+    dir,
+    manifestPath,
+    writeManifest: (toml) => writeFileSync(manifestPath, toml),
+    close: async () => {
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function capability(over: Partial<Capability> = {}): Capability {
+  return {
+    hostname: 'lab1',
+    cores: 4,
+    ram_gib: 16,
+    cuda: false,
+    vram_gib: 0,
+    gpus: [],
+    torch_version: null,
+    git_commit: null,
+    platform: 'linux',
+    arch: 'x64',
+    ...over,
+  };
+}
+
+export function gpuCapability(vram = 24, over: Partial<Capability> = {}): Capability {
+  return capability({ cuda: true, vram_gib: vram, gpus: [{ name: 'NVIDIA RTX', vram_gib: vram }], ...over });
+}
+
+export function claimBody(workerId: string, over: Record<string, unknown> = {}) {
+  const hostname = (over.hostname as string) ?? workerId;
+  return {
+    worker_id: workerId,
+    hostname,
+    capability: capability({ hostname }),
+    ...over,
+  };
+}
+
+export const operator = { 'x-operator-token': OPERATOR_TOKEN };
