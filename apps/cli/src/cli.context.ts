@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import type { Command } from 'commander';
+import { ReceiverClient } from '../../../libs/client/src';
+import { MissingTokenError, UsageError } from './cli.errors';
+import { paletteFor, Palette } from './output/colors';
+import { DEFAULT_RECEIVER_URL, OPERATOR_TOKEN_ENV } from './receiver/receiver.options';
+
+/** The program-wide options (CliProgram declares them). */
+export interface GlobalOptions {
+  receiver: string;
+  json: boolean;
+}
+
+export interface Session extends GlobalOptions {
+  client: ReceiverClient;
+  colors: Palette;
+  now: number;
+}
+
+/** What every command needs: the global options, a client for the receiver, and where output goes. */
+@Injectable()
+export class CliContext {
+  globals(command: Command): GlobalOptions {
+    const opts = command.optsWithGlobals() as Partial<GlobalOptions>;
+    return { receiver: opts.receiver || DEFAULT_RECEIVER_URL, json: Boolean(opts.json) };
+  }
+
+  /** `operator`: the command changes the fleet, so it needs the token before anything is sent. */
+  session(command: Command, access: { operator?: boolean } = {}): Session {
+    const globals = this.globals(command);
+    let operatorToken: string | undefined;
+    if (access.operator) {
+      operatorToken = process.env[OPERATOR_TOKEN_ENV];
+      if (!operatorToken) throw new MissingTokenError(command.name());
+    }
+    let client: ReceiverClient;
+    try {
+      client = new ReceiverClient({ baseUrl: globals.receiver, operatorToken, retry: false });
+    } catch (err) {
+      throw new UsageError(`--receiver: ${(err as Error).message}`);
+    }
+    return { ...globals, client, colors: paletteFor(process.stdout, process.env), now: Date.now() };
+  }
+
+  print(text: string): void {
+    process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  /** The receiver's answer as it came, for scripts (`jq`). */
+  printJson(value: unknown): void {
+    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  }
+}

@@ -1,0 +1,28 @@
+import { Module } from '@nestjs/common';
+import { CliContext } from './cli.context';
+import { CliProgram } from './cli.program';
+import { CancelCommand } from './commands/cancel.command';
+import { ListCommand } from './commands/list.command';
+import { ModelsCommand } from './commands/models.command';
+import { PullCommand } from './commands/pull.command';
+import { ReloadCommand } from './commands/reload.command';
+import { RequeueCommand } from './commands/requeue.command';
+import { ShowCommand } from './commands/show.command';
+import { StatusCommand } from './commands/status.command';
+import { WorkersCommand } from './commands/workers.command';
+
+/** Commands in the order `--help` lists them. */
+export const COMMANDS = [
+  StatusCommand,
+  ListCommand,
+  ShowCommand,
+  CancelCommand,
+  RequeueCommand,
+  ReloadCommand,
+  WorkersCommand,
+  ModelsCommand,
+  PullCommand,
+];
+
+@Module({ providers: [CliContext, CliProgram, ...COMMANDS] })
+export class CliModule {}

@@ -1,0 +1,37 @@
+import { Command, CommandRunner, Help } from 'nest-commander';
+import { CliContext } from '../cli.context';
+import { formatStatus, recentFailures } from '../format/status.format';
+import { MAX_PAGE } from '../receiver/job-pages';
+
+@Command({ name: 'status', description: 'job counts by status, workers online, and the latest failures' })
+export class StatusCommand extends CommandRunner {
+  constructor(private readonly cli: CliContext) {
+    super();
+  }
+
+  async run(): Promise<void> {
+    const s = this.cli.session(this.command);
+    const [health, { workers }, failed] = await Promise.all([
+      s.client.health(),
+      s.client.workers(),
+      s.client.listJobs({ status: 'failed', limit: MAX_PAGE }),
+    ]);
+    const failures = recentFailures(failed.jobs);
+    if (s.json) {
+      this.cli.printJson({ health, workers, recent_failures: failures });
+      return;
+    }
+    this.cli.print(formatStatus({ receiver: s.receiver, health, workers, recentFailures: failures }, s.colors, s.now));
+  }
+
+  @Help('after')
+  examples(): string {
+    return `
+--json prints {health, workers, recent_failures}: the receiver's answers to
+GET /v1/health, GET /v1/workers and the latest failed jobs.
+
+Examples:
+  $ cis490-jobs status
+  $ cis490-jobs status --json | jq .health.counts`;
+  }
+}

@@ -1,0 +1,26 @@
+import type { JobPage } from '../../../../libs/jobs/src/job.types';
+import { Palette } from '../output/colors';
+import { relativeTime } from '../output/relative-time';
+import { renderTable } from '../output/table';
+import { shortId, truncate } from '../output/text';
+import { colorStatus } from './job-status.format';
+
+export function formatJobList(page: JobPage, limit: number, colors: Palette, now: number): string {
+  if (!page.jobs.length) return 'no jobs match';
+  const rows = page.jobs.map((j) => [
+    shortId(j.id),
+    colorStatus(j.status, colors),
+    truncate(j.model, 12),
+    truncate(j.mode, 12),
+    String(j.seed),
+    `${j.attempts}/${j.max_attempts}`,
+    truncate(j.worker_id ?? '-', 10),
+    relativeTime(j.updated_at, now),
+  ]);
+  const table = renderTable(['ID', 'STATUS', 'MODEL', 'MODE', 'SEED', 'TRIES', 'WORKER', 'UPDATED'], rows, colors);
+  const n = page.jobs.length;
+  const footer = page.next_cursor
+    ? `${n} jobs shown; more match (raise --limit, now ${limit})`
+    : `${n} job${n === 1 ? '' : 's'}`;
+  return `${table}\n${colors.dim(footer)}`;
+}

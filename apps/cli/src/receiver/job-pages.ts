@@ -1,0 +1,25 @@
+import type { ReceiverClient } from '../../../../libs/client/src';
+import type { JobListQuery, JobPage } from '../../../../libs/jobs/src/job.types';
+
+/** The receiver's largest page (SPEC §3). */
+export const MAX_PAGE = 1000;
+
+/**
+ * Up to `limit` jobs, following `next_cursor` page by page. The answer has the shape of
+ * one page: every job collected, the counts of the last page, and the cursor to go on from.
+ */
+export async function collectJobs(
+  client: ReceiverClient,
+  query: Omit<JobListQuery, 'limit' | 'cursor'>,
+  limit: number,
+): Promise<JobPage> {
+  const jobs: JobPage['jobs'] = [];
+  let cursor: string | undefined;
+  let page: JobPage;
+  do {
+    page = await client.listJobs({ ...query, limit: Math.min(MAX_PAGE, limit - jobs.length), cursor });
+    jobs.push(...page.jobs);
+    cursor = page.next_cursor ?? undefined;
+  } while (cursor && page.jobs.length > 0 && jobs.length < limit);
+  return { jobs, counts: page.counts, next_cursor: page.next_cursor };
+}

@@ -1,0 +1,101 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:net';
+import { BIN, ROOT } from '../support/receiver.process';
+import type { Capability } from '../../libs/capability/src/capability.types';
+import type { ClaimResponse, JobView } from '../../libs/jobs/src/job.types';
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A Node stack frame: never allowed on the CLI's stderr. */
+export const STACK_TRACE = /\n\s+at /;
+
+/**
+ * Runs the built `cis490-jobs` as an operator would, with only the environment given here
+ * (no CIS490_* leaking in from the shell that runs the tests).
+ */
+export function cli(args: string[], env: Record<string, string> = {}, cwd = ROOT): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN.cli, ...args],
+      { cwd, env: { PATH: process.env.PATH, TZ: 'UTC', ...env }, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err ? ((err as { code?: unknown }).code as number | null) : 0;
+        resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** stdout parsed as JSON, with the run's stderr in the message when it is not. */
+export function json<T = any>(r: CliResult): T {
+  try {
+    return JSON.parse(r.stdout) as T;
+  } catch {
+    throw new Error(`stdout is not JSON (exit ${r.code}):\n${r.stdout}\nstderr:\n${r.stderr}`);
+  }
+}
+
+/** A port nothing listens on: bound once by us, then released. */
+export function unusedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function capability(hostname: string): Capability {
+  return {
+    hostname,
+    cores: 4,
+    ram_gib: 16,
+    cuda: false,
+    vram_gib: 0,
+    gpus: [],
+    torch_version: null,
+    git_commit: null,
+    platform: 'linux',
+    arch: 'x64',
+  };
+}
+
+/** Claims the next eligible job over HTTP, as a CPU worker named after its host. */
+export async function claim(url: string, workerId: string): Promise<JobView> {
+  const res = await fetch(`${url}/v1/job/claim`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ worker_id: workerId, hostname: workerId, capability: capability(workerId) }),
+  });
+  if (res.status !== 200) throw new Error(`claim: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as ClaimResponse).job;
+}
+
+/** Uploads a small zstd bundle for a claimed job and completes it; returns the bundle's SHA-256. */
+export async function completeWithBundle(url: string, job: JobView, workerId: string, content: string): Promise<string> {
+  const zst = spawnSync('zstd', ['-q', '-c'], { input: content });
+  if (zst.status !== 0) throw new Error(`zstd: ${zst.stderr}`);
+  const bundle = zst.stdout;
+  const sha256 = createHash('sha256').update(bundle).digest('hex');
+  const put = await fetch(`${url}/v1/model/${job.id}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/zstd', 'x-worker-id': workerId },
+    body: bundle,
+  });
+  if (put.status !== 201) throw new Error(`upload: ${put.status} ${await put.text()}`);
+  const done = await fetch(`${url}/v1/job/${job.id}/complete`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ worker_id: workerId, artifact_sha256: sha256, metrics: { accuracy: 0.9 } }),
+  });
+  if (done.status !== 200) throw new Error(`complete: ${done.status} ${await done.text()}`);
+  return sha256;
+}
