@@ -1,0 +1,61 @@
+import type { Command } from 'commander';
+import { CommandRunner, Option } from 'nest-commander';
+import { loadWorkerConfig, WorkerConfig, WorkerFlags } from '../worker.config';
+
+const raw = (value: string): string => value;
+
+/**
+ * The flags every command takes, each overriding the variable of the same
+ * name. The worker token has no flag: argv is visible to every user of the host.
+ */
+export abstract class ConfiguredCommand extends CommandRunner {
+  /** commander has printed the usage error (unknown option, missing value) by now: exit 2, as for bad settings. */
+  override setCommand(command: Command): this {
+    command.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
+    return super.setCommand(command);
+  }
+
+  protected config(flags: WorkerFlags): WorkerConfig {
+    return loadWorkerConfig(process.env, flags);
+  }
+
+  @Option({ flags: '--receiver-url <url>', description: 'CIS490_RECEIVER_URL (default http://127.0.0.1:8471)' })
+  parseReceiverUrl(v: string): string {
+    return raw(v);
+  }
+
+  @Option({ flags: '--trainer-cmd <command>', description: "CIS490_TRAINER_CMD: the trainer's argv as one string" })
+  parseTrainerCmd(v: string): string {
+    return raw(v);
+  }
+
+  @Option({ flags: '--work-dir <dir>', description: 'CIS490_WORK_DIR (default ./work)' })
+  parseWorkDir(v: string): string {
+    return raw(v);
+  }
+
+  @Option({ flags: '--worker-id <id>', description: 'CIS490_WORKER_ID (default: the hostname)' })
+  parseWorkerId(v: string): string {
+    return raw(v);
+  }
+
+  @Option({ flags: '--allow-jobs <models>', description: 'CIS490_ALLOW_JOBS: comma list of models this worker may train' })
+  parseAllowJobs(v: string): string {
+    return raw(v);
+  }
+
+  @Option({ flags: '--deny-jobs <models>', description: 'CIS490_DENY_JOBS: comma list of models this worker never trains' })
+  parseDenyJobs(v: string): string {
+    return raw(v);
+  }
+
+  @Option({ flags: '--poll-s <seconds>', description: 'CIS490_POLL_S: wait between claims when idle (default 10)' })
+  parsePollS(v: string): string {
+    return raw(v);
+  }
+
+  @Option({ flags: '--kill-grace-s <seconds>', description: 'CIS490_KILL_GRACE_S: SIGTERM → SIGKILL delay (default 10)' })
+  parseKillGraceS(v: string): string {
+    return raw(v);
+  }
+}

@@ -1,0 +1,78 @@
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import type { JobView } from '../../../../libs/jobs/src/job.types';
+
+/** Where one job runs: `<work_dir>/<job_id>/`, with the trainer's inputs and outputs. */
+export interface JobDir {
+  dir: string;
+  jobFile: string;
+  outDir: string;
+  bundle: string;
+  /** The trainer's whole output; not part of the bundle. */
+  logFile: string;
+}
+
+export function jobDirOf(workDir: string, jobId: string): JobDir {
+  // The ID becomes a path that is removed recursively: take nothing but what the receiver hands out.
+  if (!/^[0-9a-f]{8,64}$/.test(jobId)) throw new Error(`refusing job ID ${JSON.stringify(jobId)}: not a hex job ID`);
+  const dir = path.join(workDir, jobId);
+  return {
+    dir,
+    jobFile: path.join(dir, 'job.json'),
+    outDir: path.join(dir, 'out'),
+    bundle: path.join(dir, 'bundle.tar.zst'),
+    logFile: path.join(dir, 'trainer.log'),
+  };
+}
+
+/**
+ * A fresh dir for this attempt: whatever an earlier attempt left (outputs, a
+ * half-written bundle) must not end up in this one's bundle. `out/` exists
+ * from the start, so a trainer that writes nothing still gives a bundle.
+ */
+export async function prepareJobDir(workDir: string, job: JobView): Promise<JobDir> {
+  const d = jobDirOf(workDir, job.id);
+  await fsp.rm(d.dir, { recursive: true, force: true });
+  await fsp.mkdir(d.outDir, { recursive: true });
+  await fsp.writeFile(d.jobFile, `${JSON.stringify(job, null, 2)}\n`);
+  return d;
+}
+
+/** The trainer's environment: the worker's own plus the job's fields (SPEC §5 trainer contract). */
+export function trainerEnv(base: NodeJS.ProcessEnv, job: JobView, d: JobDir): NodeJS.ProcessEnv {
+  return {
+    ...base,
+    CIS490_JOB_ID: job.id,
+    CIS490_JOB_FILE: d.jobFile,
+    CIS490_OUTPUT_DIR: d.outDir,
+    CIS490_MODEL: job.model,
+    CIS490_MODE: job.mode,
+    CIS490_SEED: String(job.seed),
+    CIS490_HYPER: JSON.stringify(job.hyper),
+  };
+}
+
+/** Not the trainer's fault alone: the job fails with this message, and is not retried. */
+export class InvalidMetricsError extends Error {}
+
+/** `out/metrics.json` as an object; undefined when the trainer wrote none. */
+export async function readMetrics(outDir: string): Promise<Record<string, unknown> | undefined> {
+  const file = path.join(outDir, 'metrics.json');
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new InvalidMetricsError(`cannot read out/metrics.json: ${(err as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new InvalidMetricsError(`out/metrics.json is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidMetricsError('out/metrics.json must hold a JSON object');
+  }
+  return value as Record<string, unknown>;
+}

@@ -1,0 +1,101 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TrainerProcess } from './trainer.process';
+
+/** Alive and not a zombie (PID 1 in a container may not reap orphans). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false;
+  }
+}
+
+async function eventually(check: () => boolean, timeoutMs = 5_000): Promise<boolean> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+    if (check()) return true;
+  }
+  return check();
+}
+
+describe('TrainerProcess', () => {
+  let dir: string;
+  const started: TrainerProcess[] = [];
+  const start = (script: string, env: NodeJS.ProcessEnv = {}) => {
+    const file = join(dir, 'trainer.js');
+    writeFileSync(file, script);
+    const t = TrainerProcess.start({
+      argv: [process.execPath, file],
+      jobFile: join(dir, 'job.json'),
+      outDir: join(dir, 'out'),
+      cwd: dir,
+      env: { PATH: process.env.PATH, ...env },
+      logFile: join(dir, 'trainer.log'),
+    });
+    started.push(t);
+    return t;
+  };
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cis490-trainer-'));
+  });
+  afterEach(async () => {
+    for (const t of started.splice(0)) {
+      t.kill();
+      await t.exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs argv with --job-file and --out-dir in the job dir, and keeps the tails and the exit code', async () => {
+    const t = start(`
+      console.log(JSON.stringify({ argv: process.argv.slice(2), cwd: process.cwd(), job: process.env.CIS490_JOB_ID }));
+      console.error('warming up');
+      console.error('fatal: out of memory');
+      process.exitCode = 7;
+    `, { CIS490_JOB_ID: 'abc' });
+    const exit = await t.exited;
+    expect(exit).toEqual({ code: 7, signal: null });
+    const first = JSON.parse(t.logTail().split('\n')[0]);
+    expect(first).toEqual({ argv: ['--job-file', join(dir, 'job.json'), '--out-dir', join(dir, 'out')], cwd: dir, job: 'abc' });
+    expect(t.stderrLines(1)).toEqual(['fatal: out of memory']);
+    expect(t.logTail()).toContain('warming up');
+    expect(readFileSync(join(dir, 'trainer.log'), 'utf8')).toBe(t.logTail());
+  });
+
+  it('terminates the whole process group, SIGKILLing what ignores SIGTERM after the grace', async () => {
+    const t = start(`
+      const { spawn } = require('node:child_process');
+      process.on('SIGTERM', () => {});
+      const child = spawn(process.execPath, ['-e', "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"], { stdio: 'ignore' });
+      console.log('child ' + child.pid);
+      setInterval(() => {}, 1000);
+    `);
+    const line = await new Promise<string>((resolve) => {
+      const poll = setInterval(() => {
+        const m = /child (\d+)/.exec(t.logTail());
+        if (m) {
+          clearInterval(poll);
+          resolve(m[1]);
+        }
+      }, 20);
+    });
+    const child = Number(line);
+    expect([alive(t.pid!), alive(child)]).toEqual([true, true]);
+    const exit = await t.terminate(300);
+    expect(exit).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(alive(t.pid!)).toBe(false);
+    // The group's SIGKILL is sent by now; the kernel may take a moment to finish the grandchild.
+    expect(await eventually(() => !alive(child))).toBe(true);
+  });
+
+  it('reports a trainer that cannot be started', async () => {
+    const t = TrainerProcess.start({ argv: [join(dir, 'missing')], jobFile: 'j', outDir: 'o', cwd: dir, env: {} });
+    const exit = await t.exited;
+    expect(exit.code).toBeNull();
+    expect(exit.spawnError?.message).toMatch(/ENOENT/);
+  });
+});

@@ -1,0 +1,111 @@
+import { Injectable } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Capability } from '../../../../libs/capability/src';
+import { ReceiverClient, ReceiverError, RetryOptions } from '../../../../libs/client/src';
+import type { ClaimRequest } from '../../../../libs/jobs/src/job.types';
+import { describeCapability } from '../capability.format';
+import type { WorkerConfig } from '../worker.config';
+import { JobRunner } from './job.runner';
+import { formatCheck, SelfTestService } from './self-test.service';
+import { Shutdown } from './shutdown';
+import { oneLine, WorkerLog } from './worker.log';
+
+export interface RunOptions {
+  /** Exit after this many jobs (`--once` = 1); undefined = run until a signal. */
+  maxJobs?: number;
+}
+
+/** Waits for an unreachable receiver: 0.5 s, 1 s, 2 s… up to 30 s between tries, each jittered. */
+export const RECEIVER_RETRY: Omit<RetryOptions, 'onRetry'> = { attempts: Infinity, baseMs: 500, maxMs: 30_000 };
+
+/**
+ * The daemon (`cis490-worker run`): local self-test, then claim → run → claim,
+ * one job at a time, until a signal or `--max-jobs`. Returns the exit code.
+ */
+@Injectable()
+export class WorkerLoop {
+  constructor(
+    private readonly log: WorkerLog,
+    private readonly selfTest: SelfTestService,
+  ) {}
+
+  async run(config: WorkerConfig, opts: RunOptions = {}): Promise<number> {
+    const { log } = this;
+    const shutdown = new Shutdown(log);
+    const uninstall = shutdown.install();
+    try {
+      const { checks, detected } = await this.selfTest.local(config);
+      const failed = checks.filter((c) => !c.ok);
+      for (const check of failed) log.error(`self-test ${formatCheck(check)}`);
+      if (failed.length || !detected) return 1;
+      log.info(
+        `worker ${config.workerId} starting: receiver ${config.receiverUrl}, trainer ${JSON.stringify(config.trainerCmd)}, ` +
+          `work dir ${config.workDir}; ${describeCapability(detected)}`,
+      );
+      return await this.loop(config, opts, detected, shutdown);
+    } finally {
+      uninstall();
+    }
+  }
+
+  private async loop(config: WorkerConfig, opts: RunOptions, capability: Capability, shutdown: Shutdown): Promise<number> {
+    const { log } = this;
+    const client = new ReceiverClient({
+      baseUrl: config.receiverUrl,
+      workerToken: config.workerToken,
+      retry: {
+        ...RECEIVER_RETRY,
+        onRetry: (err, attempt, delayMs) => log.warn(`${oneLine(err.message)}; retry ${attempt} in ${(delayMs / 1000).toFixed(1)} s`),
+      },
+    });
+    const runner = new JobRunner({ client, config, log, shutdown });
+    const request: ClaimRequest = {
+      worker_id: config.workerId,
+      hostname: capability.hostname,
+      capability,
+      ...(config.allowJobs.length ? { allow_jobs: config.allowJobs } : {}),
+      ...(config.denyJobs.length ? { deny_jobs: config.denyJobs } : {}),
+    };
+    let done = 0;
+    // Learned from the first claim: idle polls must come often enough to keep this worker "online".
+    let heartbeatS: number | undefined;
+    let idle = false;
+
+    while (!shutdown.requested && !(opts.maxJobs !== undefined && done >= opts.maxJobs)) {
+      let claim;
+      try {
+        claim = await client.claim(request, { signal: shutdown.signal });
+      } catch (err) {
+        if (shutdown.requested) break;
+        if (err instanceof ReceiverError && (err.status === 401 || err.status === 403)) {
+          log.error(`the receiver refused this worker: ${err.message} (check CIS490_WORKER_TOKEN)`);
+          return 1;
+        }
+        log.error(`claim failed: ${oneLine((err as Error).message)}; trying again in ${config.pollS} s`);
+        await pause(config.pollS, shutdown.signal);
+        continue;
+      }
+      if (claim === null) {
+        const waitS = Math.min(config.pollS, heartbeatS ?? config.pollS);
+        if (!idle) log.info(`no eligible job; polling every ${waitS} s`);
+        idle = true;
+        await pause(waitS, shutdown.signal);
+        continue;
+      }
+      idle = false;
+      heartbeatS = claim.heartbeat_interval_s;
+      await runner.run(claim);
+      done++;
+    }
+    log.info(`worker ${config.workerId} stopped${shutdown.reason ? ` on ${shutdown.reason}` : ''} after ${done} job${done === 1 ? '' : 's'}`);
+    return 0;
+  }
+}
+
+async function pause(seconds: number, signal: AbortSignal): Promise<void> {
+  try {
+    await sleep(seconds * 1000, undefined, { signal });
+  } catch {
+    // a shutdown: the loop looks at it next
+  }
+}

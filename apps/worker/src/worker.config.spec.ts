@@ -1,0 +1,92 @@
+import { hostname } from 'node:os';
+import { ConfigError, loadWorkerConfig } from './worker.config';
+
+const CWD = '/srv/cis490';
+const load = (env: NodeJS.ProcessEnv, flags = {}) => loadWorkerConfig(env, flags, CWD);
+const problem = (env: NodeJS.ProcessEnv, flags = {}): string => {
+  try {
+    load(env, flags);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('loadWorkerConfig', () => {
+  it('has SPEC defaults, with the work dir made absolute and the hostname as worker ID', () => {
+    expect(load({})).toEqual({
+      receiverUrl: 'http://127.0.0.1:8471',
+      workerToken: undefined,
+      trainerCmd: '',
+      trainerArgv: [],
+      workDir: '/srv/cis490/work',
+      workerId: hostname(),
+      allowJobs: [],
+      denyJobs: [],
+      pollS: 10,
+      killGraceS: 10,
+    });
+  });
+
+  it('reads every variable, and flags of the same name win over them', () => {
+    const env = {
+      CIS490_RECEIVER_URL: 'https://rx.lab:8471/fleet/',
+      CIS490_WORKER_TOKEN: ' s3cret ',
+      CIS490_TRAINER_CMD: 'python3 -u /opt/t/train.py --device "cuda:0"',
+      CIS490_WORK_DIR: '/var/lib/cis490',
+      CIS490_WORKER_ID: 'lab1-gpu0',
+      CIS490_ALLOW_JOBS: 'gbt, mlp,,gbt',
+      CIS490_DENY_JOBS: 'transformer',
+      CIS490_POLL_S: '2.5',
+      CIS490_KILL_GRACE_S: '0',
+    };
+    expect(load(env)).toMatchObject({
+      receiverUrl: 'https://rx.lab:8471/fleet',
+      workerToken: 's3cret',
+      trainerArgv: ['python3', '-u', '/opt/t/train.py', '--device', 'cuda:0'],
+      workDir: '/var/lib/cis490',
+      workerId: 'lab1-gpu0',
+      allowJobs: ['gbt', 'mlp'],
+      denyJobs: ['transformer'],
+      pollS: 2.5,
+      killGraceS: 0,
+    });
+    expect(load(env, { pollS: '1', workerId: 'other', allowJobs: '' })).toMatchObject({ pollS: 1, workerId: 'other', allowJobs: [] });
+  });
+
+  it('splits the trainer command like a shell, without one: quotes and $VARS, but no operators or globs', () => {
+    expect(load({ CIS490_TRAINER_CMD: "node '$HOME/a b.js' \\$x", HOME: '/h' }).trainerArgv).toEqual(['node', '$HOME/a b.js', '$x']);
+    expect(load({ CIS490_TRAINER_CMD: 'node $TRAINERS/t.js', TRAINERS: '/opt' }).trainerArgv).toEqual(['node', '/opt/t.js']);
+    expect(problem({ CIS490_TRAINER_CMD: 'node $NOPE/t.js' })).toMatch(/^CIS490_TRAINER_CMD \$NOPE is not set/);
+    expect(problem({ CIS490_TRAINER_CMD: 'train > log' })).toMatch(/^CIS490_TRAINER_CMD shell operator > is not allowed/);
+    expect(problem({ CIS490_TRAINER_CMD: 'a && b' })).toMatch(/operator && is not allowed/);
+    expect(problem({ CIS490_TRAINER_CMD: 'train *.cfg' })).toMatch(/glob \*\.cfg is not allowed/);
+    expect(problem({}, { trainerCmd: 'train # fast' })).toMatch(/^--trainer-cmd comments/);
+  });
+
+  it('makes a relative trainer path absolute: the trainer runs in the job dir', () => {
+    expect(load({ CIS490_TRAINER_CMD: './bin/train --x' }).trainerArgv).toEqual(['/srv/cis490/bin/train', '--x']);
+    expect(load({ CIS490_TRAINER_CMD: 'train --x' }).trainerArgv).toEqual(['train', '--x']);
+  });
+
+  it.each([
+    ['CIS490_RECEIVER_URL', 'ftp://rx'],
+    ['CIS490_RECEIVER_URL', 'not a url'],
+    ['CIS490_RECEIVER_URL', 'http://rx/?a=1'],
+    ['CIS490_WORKER_ID', 'lab 1'],
+    ['CIS490_ALLOW_JOBS', 'gbt,b@d'],
+    ['CIS490_DENY_JOBS', '-x'],
+    ['CIS490_POLL_S', '0'],
+    ['CIS490_POLL_S', '1e3'],
+    ['CIS490_KILL_GRACE_S', '-1'],
+    ['CIS490_CORES', '0'],
+    ['CIS490_CUDA', 'maybe'],
+  ])('refuses %s=%j, naming it', (name, value) => {
+    expect(problem({ [name]: value })).toContain(name);
+  });
+
+  it('names the flag when the bad value came from a flag', () => {
+    expect(problem({ CIS490_POLL_S: '5' }, { pollS: 'soon' })).toBe('--poll-s must be a number of seconds >= 0.1, got "soon"');
+  });
+});

@@ -1,0 +1,146 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { readCapabilityOverrides } from '../../../libs/capability/src';
+import { parseTrainerCommand, resolveTrainerArgv } from './trainer-command';
+
+/** A bad setting; the message names the variable (or flag) it came from. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** The flags that override SPEC §5's variables of the same name (`--poll-s` ↔ `CIS490_POLL_S`). */
+export interface WorkerFlags {
+  receiverUrl?: string;
+  trainerCmd?: string;
+  workDir?: string;
+  workerId?: string;
+  allowJobs?: string;
+  denyJobs?: string;
+  pollS?: string;
+  killGraceS?: string;
+}
+
+/** The worker's settings as the code uses them. */
+export interface WorkerConfig {
+  receiverUrl: string;
+  /** From the environment only: argv is visible to every user of the host. */
+  workerToken?: string;
+  /** The trainer's command as written; '' when not configured. */
+  trainerCmd: string;
+  /** Split, relative paths made absolute; [] when not configured (self-test fails then). */
+  trainerArgv: string[];
+  /** Absolute. */
+  workDir: string;
+  workerId: string;
+  allowJobs: string[];
+  denyJobs: string[];
+  pollS: number;
+  killGraceS: number;
+}
+
+export const DEFAULTS = {
+  receiverUrl: 'http://127.0.0.1:8471',
+  workDir: './work',
+  pollS: 10,
+  killGraceS: 10,
+} as const;
+
+const WORKER_ID = /^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}$/;
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const DECIMAL = /^\d+(\.\d+)?$/;
+
+/** One setting: the flag's value when given, else the variable's; an empty value counts as unset. */
+interface Setting {
+  name: string;
+  value?: string;
+}
+
+function setting(env: NodeJS.ProcessEnv, variable: string, flag: string, flagValue: string | undefined): Setting {
+  if (flagValue !== undefined) return { name: flag, value: flagValue.trim() };
+  const value = env[variable]?.trim();
+  return { name: variable, value: value ? value : undefined };
+}
+
+/**
+ * Reads SPEC §5's environment with flags overriding it, once, at start.
+ * Throws ConfigError naming the first bad setting.
+ */
+export function loadWorkerConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  flags: WorkerFlags = {},
+  cwd: string = process.cwd(),
+): WorkerConfig {
+  const s = (variable: string, flag: string, value: string | undefined) => setting(env, variable, flag, value);
+  try {
+    readCapabilityOverrides(env);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+
+  const trainer = s('CIS490_TRAINER_CMD', '--trainer-cmd', flags.trainerCmd);
+  let trainerArgv: string[] = [];
+  if (trainer.value !== undefined) {
+    try {
+      trainerArgv = resolveTrainerArgv(parseTrainerCommand(trainer.value, env), cwd);
+    } catch (err) {
+      throw new ConfigError(`${trainer.name} ${(err as Error).message}: ${JSON.stringify(trainer.value)}`);
+    }
+  }
+
+  const token = env.CIS490_WORKER_TOKEN?.trim();
+  return {
+    receiverUrl: receiverUrl(s('CIS490_RECEIVER_URL', '--receiver-url', flags.receiverUrl)),
+    workerToken: token ? token : undefined,
+    trainerCmd: trainer.value ?? '',
+    trainerArgv,
+    workDir: path.resolve(cwd, s('CIS490_WORK_DIR', '--work-dir', flags.workDir).value ?? DEFAULTS.workDir),
+    workerId: workerId(s('CIS490_WORKER_ID', '--worker-id', flags.workerId)),
+    allowJobs: modelList(s('CIS490_ALLOW_JOBS', '--allow-jobs', flags.allowJobs)),
+    denyJobs: modelList(s('CIS490_DENY_JOBS', '--deny-jobs', flags.denyJobs)),
+    pollS: seconds(s('CIS490_POLL_S', '--poll-s', flags.pollS), DEFAULTS.pollS, 0.1),
+    killGraceS: seconds(s('CIS490_KILL_GRACE_S', '--kill-grace-s', flags.killGraceS), DEFAULTS.killGraceS, 0),
+  };
+}
+
+function receiverUrl({ name, value }: Setting): string {
+  if (value === undefined) return DEFAULTS.receiverUrl;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} must be an http:// or https:// URL, got ${JSON.stringify(value)}`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
+    throw new ConfigError(`${name} must be an http:// or https:// URL without query or fragment, got ${JSON.stringify(value)}`);
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+function workerId({ name, value }: Setting): string {
+  if (value === undefined) {
+    const host = os.hostname();
+    if (!WORKER_ID.test(host)) throw new ConfigError(`the hostname ${JSON.stringify(host)} is not a valid worker ID: set ${name}`);
+    return host;
+  }
+  if (!WORKER_ID.test(value)) {
+    throw new ConfigError(`${name} must be 1-128 letters, digits or ._@:- starting with a letter or digit, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function modelList({ name, value }: Setting): string[] {
+  if (value === undefined) return [];
+  const models = value.split(',').map((m) => m.trim()).filter((m) => m !== '');
+  const bad = models.find((m) => !MODEL_NAME.test(m));
+  if (bad !== undefined) throw new ConfigError(`${name} must be a comma list of model names, got ${JSON.stringify(bad)}`);
+  return [...new Set(models)];
+}
+
+function seconds({ name, value }: Setting, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!DECIMAL.test(value) || n < min) {
+    throw new ConfigError(`${name} must be a number of seconds >= ${min}, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
