@@ -1,4 +1,4 @@
-import { LogLevel, ValidationPipe } from '@nestjs/common';
+import { ConsoleLogger, LogLevel, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -40,7 +40,14 @@ export async function createReceiverApp(
     (_request, payload, done) => done(null, payload),
   );
 
-  const logger = options.logger ?? LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.logLevel as LogLevel) + 1);
+  // Plain lines under journald; colours only on a terminal.
+  const logger =
+    options.logger ??
+    new ConsoleLogger({
+      logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.logLevel as LogLevel) + 1),
+      colors: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+      prefix: 'cis490-receiver',
+    });
   const app = await NestFactory.create<NestFastifyApplication>(ReceiverModule.forRoot(config), adapter, {
     logger,
   });
