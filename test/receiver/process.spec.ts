@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { BIN, spawnReceiver } from '../support/receiver.process';
 import { capability } from '../support/receiver.harness';
+import type { ClaimResponse, HealthView, JobDetail, JobPage } from '../../libs/jobs/src/job.types';
 
 const MANIFEST = '[[jobs]]\nmodel = "gbt"\nmode = "realistic"\nmax_attempts = 2\n';
 
@@ -20,7 +21,7 @@ describe('the receiver process', () => {
   it('starts with an invalid manifest, serving what it has and reporting the error in /v1/health', async () => {
     const rx = await spawnReceiver('[[jobs]]\nmodel = "gbt"\nrequre_cuda = true\n');
     try {
-      const health = await (await fetch(`${rx.url}/v1/health`)).json();
+      const health = (await (await fetch(`${rx.url}/v1/health`)).json()) as HealthView;
       expect(health.status).toBe('ok');
       expect(health.manifest.error).toMatch(/requre_cuda/);
       expect(health.manifest.jobs).toBe(0);
@@ -36,10 +37,10 @@ describe('the receiver process', () => {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ worker_id: 'lab1', hostname: 'lab1', capability: capability() }),
-      }).then((r) => r.json());
+      }).then((r) => r.json() as Promise<ClaimResponse>);
     const waitFor = async (status: string) => {
       for (let i = 0; i < 100; i++) {
-        const { jobs } = await (await fetch(`${rx.url}/v1/jobs`)).json();
+        const { jobs } = (await (await fetch(`${rx.url}/v1/jobs`)).json()) as JobPage;
         if (jobs[0].status === status) return jobs[0];
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -56,7 +57,7 @@ describe('the receiver process', () => {
       const metrics = await (await fetch(`${rx.url}/metrics`)).text();
       expect(metrics).toContain('cis490_sweep_requeued_total 1');
       expect(metrics).toContain('cis490_sweep_failed_total 1');
-      const detail = await (await fetch(`${rx.url}/v1/job/${job.id}`)).json();
+      const detail = (await (await fetch(`${rx.url}/v1/job/${job.id}`)).json()) as JobDetail;
       expect(detail.events.map((e: { to: string }) => e.to)).toEqual(['pending', 'claimed', 'pending', 'claimed', 'failed']);
     } finally {
       await rx.close();

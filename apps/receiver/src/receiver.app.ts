@@ -1,7 +1,10 @@
-import { ConsoleLogger, LogLevel, ValidationPipe } from '@nestjs/common';
+import {
+  BadRequestException, ConsoleLogger, LogLevel, UnsupportedMediaTypeException, ValidationPipe,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { RawServerDefault } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { OPERATOR_TOKEN_HEADER } from '../../../libs/auth/src';
 import { ReceiverConfig } from './config/receiver.config';
@@ -11,6 +14,9 @@ import { VERSION } from './version';
 
 /** JSON bodies above this answer 413 (SPEC §3); bundles are streamed and limited separately. */
 const JSON_BODY_LIMIT = 1024 * 1024;
+/** Deeper than any real body (metrics and hyper included), far shallower than a stack overflow. */
+const MAX_JSON_DEPTH = 64;
+const UPLOAD_ROUTE = '/v1/model/:id';
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
 function httpsOptions(config: ReceiverConfig) {
@@ -21,6 +27,18 @@ function httpsOptions(config: ReceiverConfig) {
     key: readFileSync(key),
     ...(ca ? { ca: readFileSync(ca), requestCert: true, rejectUnauthorized: true } : {}),
   };
+}
+
+/** Whether a parsed JSON value nests deeper than `limit`, checked without recursion. */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /** Builds the receiver (not yet listening): used by main and by the tests alike. */
@@ -34,10 +52,14 @@ export async function createReceiverApp(
     // Ids are 64 hex characters; anything much longer is not a route.
     routerOptions: { maxParamLength: 256 },
   });
-  // Bundles reach the controller as the raw request stream, never buffered.
+  // Bundles reach the upload route as the raw request stream, never buffered. Any
+  // other route must never see a raw stream as its body: validation would walk into the socket.
   adapter.getInstance().addContentTypeParser(
     ['application/zstd', 'application/octet-stream'],
-    (_request, payload, done) => done(null, payload),
+    (request, payload, done) => {
+      if (request.method === 'PUT' && request.routeOptions.url === UPLOAD_ROUTE) return done(null, payload);
+      done(new UnsupportedMediaTypeException(`${request.headers['content-type']} is accepted only by PUT ${UPLOAD_ROUTE}; send JSON`));
+    },
   );
 
   // Plain lines under journald; colours only on a terminal.
@@ -51,6 +73,17 @@ export async function createReceiverApp(
   const app = await NestFactory.create<NestFastifyApplication>(ReceiverModule.forRoot(config), adapter, {
     logger,
   });
+  const defaultJsonParser = adapter.getInstance().getDefaultJsonParser('error', 'error');
+  app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: JSON_BODY_LIMIT }, (request, body, done) =>
+    defaultJsonParser(request, body.toString('utf8'), (error, value) => {
+      if (error) return done(error, undefined);
+      // class-transformer recurses once per level: a deep body would overflow its stack.
+      if (nestsDeeperThan(value, MAX_JSON_DEPTH)) {
+        return done(new BadRequestException(`JSON body nests deeper than ${MAX_JSON_DEPTH} levels`), undefined);
+      }
+      done(null, value);
+    }),
+  );
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.enableShutdownHooks();
 
