@@ -44,7 +44,10 @@ async function spawnChild(outDir, hp) {
     child.stdout.once('data', resolve);
   });
   child.stdout.destroy();
-  fs.writeFileSync(path.join(outDir, 'child.pid'), `${child.pid}\n`);
+  // Written aside and renamed, so a reader never sees the file empty.
+  const pidFile = path.join(outDir, 'child.pid');
+  fs.writeFileSync(`${pidFile}.tmp`, `${child.pid}\n`);
+  fs.renameSync(`${pidFile}.tmp`, pidFile);
   return child;
 }
 
