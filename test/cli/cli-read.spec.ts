@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReceiverProcess, spawnReceiver } from '../support/receiver.process';
-import { claim, cli, CliResult, completeWithBundle, json, STACK_TRACE, unusedPort } from './cli.support';
+import { freePort } from '../support/receiver.process';
+import { claim, cli, CliResult, completeWithBundle, json, STACK_TRACE } from './cli.support';
 
 const SWEEP_POINTS = 1001; // more than the receiver's largest page (1000): `list` must follow the cursor
 
@@ -168,7 +169,7 @@ describe('cis490-jobs read commands against a real receiver', () => {
   });
 
   it('usage errors exit 2 with one line; an unreachable receiver exits 3; help and version exit 0', async () => {
-    const port = await unusedPort();
+    const port = await freePort();
     const [unknownCommand, unknownOption, missingArg, badValue, unreachable, help, commandHelp, version] =
       await Promise.all([
         run(['frobnicate']),

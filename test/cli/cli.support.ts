@@ -1,8 +1,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:net';
 import { BIN, ROOT } from '../support/receiver.process';
-import type { Capability } from '../../libs/capability/src/capability.types';
+import { capability } from '../support/receiver.harness';
 import type { ClaimResponse, JobView } from '../../libs/jobs/src/job.types';
 
 export interface CliResult {
@@ -41,39 +40,12 @@ export function json<T = any>(r: CliResult): T {
   }
 }
 
-/** A port nothing listens on: bound once by us, then released. */
-export function unusedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-export function capability(hostname: string): Capability {
-  return {
-    hostname,
-    cores: 4,
-    ram_gib: 16,
-    cuda: false,
-    vram_gib: 0,
-    gpus: [],
-    torch_version: null,
-    git_commit: null,
-    platform: 'linux',
-    arch: 'x64',
-  };
-}
-
 /** Claims the next eligible job over HTTP, as a CPU worker named after its host. */
 export async function claim(url: string, workerId: string): Promise<JobView> {
   const res = await fetch(`${url}/v1/job/claim`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ worker_id: workerId, hostname: workerId, capability: capability(workerId) }),
+    body: JSON.stringify({ worker_id: workerId, hostname: workerId, capability: capability({ hostname: workerId }) }),
   });
   if (res.status !== 200) throw new Error(`claim: ${res.status} ${await res.text()}`);
   return ((await res.json()) as ClaimResponse).job;

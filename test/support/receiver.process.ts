@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -11,6 +12,18 @@ export const BIN = {
 };
 export const TRAINER = join(ROOT, 'examples/trainer/train.js');
 export const TEST_OPERATOR_TOKEN = 'operator-secret-1';
+
+/** A loopback port nothing listens on (yet): bound once, then released. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 export interface ReceiverProcess {
   url: string;

@@ -1,19 +1,6 @@
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { ReceiverProcess, spawnReceiver } from '../support/receiver.process';
+import { freePort, ReceiverProcess, spawnReceiver } from '../support/receiver.process';
 import { api, FAST_RECEIVER_ENV, fakeNvidiaSmi, runWorker, startWorker, stopWorker, TempDirs, waitFor, WorkerProcess } from './worker.process';
-
-/** A port nothing listens on (yet). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('cis490-worker run: the receiver and the host', () => {
   const temp = new TempDirs();
