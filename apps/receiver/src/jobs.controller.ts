@@ -6,7 +6,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import { ArtifactStore } from '../../../libs/artifacts/src';
 import { OperatorGuard, WorkerGuard } from '../../../libs/auth/src';
-import { ManifestService, QueueService, WorkersService } from '../../../libs/jobs/src';
+import { ManifestService, QueueService } from '../../../libs/jobs/src';
 import type { ClaimResponse, HeartbeatResponse, JobDetail, JobPage, JobView } from '../../../libs/jobs/src/job.types';
 import { ReceiverConfig } from './config/receiver.config';
 import {
@@ -22,7 +22,6 @@ const ID = 'a job id or a unique prefix of at least 8 hex characters';
 export class JobsController {
   constructor(
     private readonly queue: QueueService,
-    private readonly workers: WorkersService,
     private readonly manifest: ManifestService,
     private readonly store: ArtifactStore,
     private readonly config: ReceiverConfig,
@@ -40,12 +39,6 @@ export class JobsController {
     @Body() dto: ClaimDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ClaimResponse | undefined> {
-    await this.workers.touch(dto.worker_id, {
-      hostname: dto.hostname,
-      capability: dto.capability,
-      allow_jobs: dto.allow_jobs,
-      deny_jobs: dto.deny_jobs,
-    });
     const job = await this.queue.claim(dto, this.manifest.hostFor(dto.hostname));
     if (!job) {
       reply.status(204);
@@ -71,7 +64,6 @@ export class JobsController {
     @Body() dto: HeartbeatDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<HeartbeatResponse> {
-    await this.workers.touch(dto.worker_id);
     const answer = await this.queue.heartbeat(id, dto);
     if (answer.cancel) reply.status(409);
     return answer;
@@ -86,7 +78,6 @@ export class JobsController {
   @ApiConflictResponse({ description: 'not this worker’s job, or not claimed/running' })
   @ApiUnprocessableEntityResponse({ description: 'no such artifact uploaded for this job' })
   async complete(@Param('id') id: string, @Body() dto: CompleteDto): Promise<JobView> {
-    await this.workers.touch(dto.worker_id);
     return this.queue.complete(id, dto, (jobId, sha) => this.store.has(jobId, sha));
   }
 
@@ -98,7 +89,6 @@ export class JobsController {
   @ApiOkResponse({ type: JobDto })
   @ApiConflictResponse({ description: 'not this worker’s job' })
   async fail(@Param('id') id: string, @Body() dto: FailDto): Promise<JobView> {
-    await this.workers.touch(dto.worker_id);
     return this.queue.fail(id, dto);
   }
 

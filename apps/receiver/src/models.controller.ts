@@ -11,7 +11,7 @@ import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { ArtifactNotFoundError, ArtifactStore } from '../../../libs/artifacts/src';
 import { WorkerGuard } from '../../../libs/auth/src';
-import { QueueService, WorkersService } from '../../../libs/jobs/src';
+import { QueueService } from '../../../libs/jobs/src';
 import type { ArtifactRecord, UploadResult } from '../../../libs/jobs/src/job.types';
 import { ReceiverConfig } from './config/receiver.config';
 import { ModelListDto, ModelsQueryDto, UploadResultDto } from './dto/model.dto';
@@ -25,7 +25,6 @@ export class ModelsController {
   constructor(
     private readonly store: ArtifactStore,
     private readonly queue: QueueService,
-    private readonly workers: WorkersService,
     private readonly config: ReceiverConfig,
     private readonly metrics: MetricsService,
   ) {}
@@ -63,7 +62,6 @@ export class ModelsController {
       throw new UnsupportedMediaTypeException('the body must be bundle.tar.zst bytes (Content-Type: application/zstd)');
     }
     const job = await this.queue.assertUploader(id, workerId);
-    await this.workers.touch(workerId);
     const result = await this.store.receive({
       jobId: job.id, model: job.model, mode: job.mode, workerId, body, expectedSha256,
     });

@@ -32,6 +32,10 @@ describe('database', () => {
     expect(await h.dataSource.query(`PRAGMA busy_timeout`)).toEqual([{ timeout: 5000 }]);
   });
 
+  it('syncs at checkpoints, not at every commit (synchronous = NORMAL under WAL)', async () => {
+    expect(await h.dataSource.query(`PRAGMA synchronous`)).toEqual([{ synchronous: 1 }]);
+  });
+
   /** The plan SQLite picks for the statements a call actually runs. */
   async function plansOf(call: () => Promise<unknown>, match: RegExp): Promise<string[]> {
     const seen: [string, unknown[]][] = [];

@@ -85,6 +85,23 @@ describe('QueueService read side', () => {
       await expect(h.queue.cancel('abcdef00')).rejects.toThrow(AmbiguousJobIdError);
     });
 
+    it('acts on a full id, in either case, without a prefix lookup; an unknown full id is not found', async () => {
+      const prefixLookups: string[] = [];
+      const spy = jest.spyOn(h.dataSource.logger, 'logQuery').mockImplementation((q: string) => {
+        if (/id >= /.test(q)) prefixLookups.push(q);
+      });
+      try {
+        expect((await h.queue.cancel(ids[2].toUpperCase())).status).toBe('cancelled');
+        expect((await h.queue.get(ids[2])).id).toBe(ids[2]);
+        await expect(h.queue.get('f'.repeat(64))).rejects.toThrow(JobNotFoundError);
+        await expect(h.queue.requeue('f'.repeat(64))).rejects.toThrow(JobNotFoundError);
+      } finally {
+        spy.mockRestore();
+      }
+      expect(prefixLookups).toEqual([]);
+      expect((await h.queue.get(ids[2].slice(0, 10))).id).toBe(ids[2]);
+    });
+
     it('treats short, non-hex and unknown ids as not found', async () => {
       await expect(h.queue.resolveId('abcdef0')).rejects.toThrow(JobNotFoundError);
       await expect(h.queue.resolveId('abcdef0g')).rejects.toThrow(JobNotFoundError);

@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Database } from 'better-sqlite3';
 import type { DataSource, QueryRunner } from 'typeorm';
 import type { EffectiveWorker } from '../../manifest/src/eligibility';
 import { AsyncMutex } from './async-mutex';
 import { JOB_COLUMNS, JobEventRow, JobRow, NewJobEvent } from './job-row';
 import { JOB_STATUSES, JobCounts, JobStatus } from './job.types';
 import { dialectOf, SqlDialect } from './sql-dialect';
+import { SqliteStatements } from './sqlite-statements';
 
 /** A connection for the duration of one `read()` or `write()`. */
 export interface Db {
@@ -71,14 +73,18 @@ const placeholders = (from: number, count: number): string =>
 export class QueueRepository {
   readonly dialect: SqlDialect;
   /**
-   * better-sqlite3 gives TypeORM a single connection that every query runner
-   * shares, and TypeORM does not queue transactions on it: two concurrent
-   * `dataSource.transaction()` calls would interleave their BEGIN/COMMIT on the
-   * same connection, and a read could see another caller's uncommitted rows.
-   * So on SQLite every read and write section runs one at a time here. The
-   * sections are short; SQLite serializes writers anyway.
+   * On SQLite the queue's statements run straight on better-sqlite3's single
+   * connection (`SqliteStatements`), where a transaction is nothing but
+   * BEGIN … COMMIT on that connection. Sections are async functions: two
+   * running at once would interleave their statements there — one's BEGIN
+   * inside the other's transaction, a read seeing another caller's uncommitted
+   * rows. So on SQLite every read and write section runs one at a time,
+   * through this mutex. The sections are short; SQLite serializes writers
+   * anyway. PostgreSQL goes through TypeORM's pool, one connection per
+   * section, and needs no queue.
    */
   private readonly mutex = new AsyncMutex();
+  private sqlite?: SqliteStatements;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.dialect = dialectOf(dataSource);
@@ -86,22 +92,22 @@ export class QueueRepository {
 
   /** Reads outside a transaction (each statement sees committed data). */
   read<T>(section: (db: Db) => Promise<T>): Promise<T> {
-    const go = async (): Promise<T> => {
-      const runner = this.dataSource.createQueryRunner();
-      try {
-        return await section(this.bindRunner(runner));
-      } finally {
-        await runner.release();
-      }
-    };
-    return this.dialect.singleConnection ? this.mutex.run(go) : go();
+    if (this.dialect.singleConnection) return this.mutex.run(() => section(this.sqliteStatements().db));
+    const runner = this.dataSource.createQueryRunner();
+    return section(this.bindRunner(runner)).finally(() => runner.release());
   }
 
   /** One transaction: everything in `section` commits together or not at all. */
   write<T>(section: (db: Db) => Promise<T>): Promise<T> {
-    const go = () =>
-      this.dataSource.transaction((manager) => section(this.bindRunner(manager.queryRunner as QueryRunner)));
-    return this.dialect.singleConnection ? this.mutex.run(go) : go();
+    if (this.dialect.singleConnection) return this.mutex.run(() => this.sqliteStatements().transaction(section));
+    return this.dataSource.transaction((manager) => section(this.bindRunner(manager.queryRunner as QueryRunner)));
+  }
+
+  /** Made on first use: the connection exists once TypeORM has initialized (and migrated) the database. */
+  private sqliteStatements(): SqliteStatements {
+    const { databaseConnection } = this.dataSource.driver as unknown as { databaseConnection: Database };
+    this.sqlite ??= new SqliteStatements(databaseConnection, this.dialect, this.dataSource.logger);
+    return this.sqlite;
   }
 
   private bindRunner(runner: QueryRunner): Db {

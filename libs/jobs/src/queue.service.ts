@@ -28,9 +28,10 @@ import { keepTail } from './log-tail';
 import { ManifestState } from './manifest-state';
 import { pendingReason } from './pending-reason';
 import { Db, JobSettingsRow, QueueRepository } from './queue.repository';
-import { WorkersService } from './workers.service';
+import { workerRow, WorkersService } from './workers.service';
 
 const MIN_PREFIX = 8;
+const FULL_ID = /^[0-9a-f]{64}$/;
 const MAX_AMBIGUOUS_SHOWN = 10;
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
@@ -92,14 +93,22 @@ export class QueueService {
     return matches[0];
   }
 
-  /** The first pending job this worker may take (SPEC §2), now claimed by it; null when none. */
+  /**
+   * The first pending job this worker may take (SPEC §2), now claimed by it;
+   * null when none. The worker's description is recorded in the same
+   * transaction, claim or not.
+   */
   async claim(req: ClaimRequest, host: HostSpec | undefined): Promise<JobView | null> {
-    const worker = effectiveWorker(
-      { hostname: req.hostname, capability: req.capability, allow_jobs: req.allow_jobs, deny_jobs: req.deny_jobs },
-      host,
-    );
+    const sighting = {
+      hostname: req.hostname,
+      capability: req.capability,
+      allow_jobs: req.allow_jobs,
+      deny_jobs: req.deny_jobs,
+    };
+    const worker = effectiveWorker(sighting, host);
     return this.repo.write(async (db) => {
       const now = this.now();
+      await this.repo.upsertWorker(db, workerRow(req.worker_id, sighting, now));
       const row = await this.repo.claim(db, worker, req.worker_id, now);
       if (!row) return null;
       await this.record(
@@ -119,9 +128,7 @@ export class QueueService {
    * job is no longer this worker's, answers `cancel: true` and changes nothing.
    */
   async heartbeat(idOrPrefix: string, req: HeartbeatRequest): Promise<HeartbeatResponse> {
-    const id = await this.resolveId(idOrPrefix);
-    return this.repo.write(async (db) => {
-      const now = this.now();
+    return this.asWorker(req.worker_id, idOrPrefix, async (db, id, now) => {
       const row = await this.mustFind(db, id);
       if (!isHeldBy(row, req.worker_id)) return { status: row.status, cancel: true };
       const patch: Partial<JobRow> = { heartbeat_at: now, updated_at: now };
@@ -145,10 +152,8 @@ export class QueueService {
     req: CompleteRequest,
     hasArtifact: (jobId: string, sha256: string) => boolean,
   ): Promise<JobView> {
-    const id = await this.resolveId(idOrPrefix);
     const sha = req.artifact_sha256.toLowerCase();
-    return this.repo.write(async (db) => {
-      const now = this.now();
+    return this.asWorker(req.worker_id, idOrPrefix, async (db, id, now) => {
       const row = await this.mustFind(db, id);
       if (row.status === 'completed' && row.artifact_sha256 === sha && row.worker_id === req.worker_id) {
         return toJobView(row);
@@ -185,9 +190,7 @@ export class QueueService {
    * failure while attempts are left.
    */
   async fail(idOrPrefix: string, req: FailRequest): Promise<JobView> {
-    const id = await this.resolveId(idOrPrefix);
-    return this.repo.write(async (db) => {
-      const now = this.now();
+    return this.asWorker(req.worker_id, idOrPrefix, async (db, id, now) => {
       const row = await this.mustFind(db, id);
       if (!isHeldBy(row, req.worker_id)) throw new JobConflictError(notHeldMessage(row, req.worker_id));
       const attempts = Number(row.attempts);
@@ -219,7 +222,7 @@ export class QueueService {
 
   /** Operator: any state but completed → cancelled; cancelling a cancelled job changes nothing. */
   async cancel(idOrPrefix: string): Promise<JobView> {
-    const id = await this.resolveId(idOrPrefix);
+    const id = await this.idFor(idOrPrefix);
     return this.repo.write(async (db) => {
       const now = this.now();
       const row = await this.mustFind(db, id);
@@ -249,7 +252,7 @@ export class QueueService {
    * attempts 0 and the last run's outcome cleared. A pending job is left as is.
    */
   async requeue(idOrPrefix: string, force = false): Promise<JobView> {
-    const id = await this.resolveId(idOrPrefix);
+    const id = await this.idFor(idOrPrefix);
     return this.repo.write(async (db) => {
       const now = this.now();
       const row = await this.mustFind(db, id);
@@ -283,7 +286,7 @@ export class QueueService {
 
   /** The job with its history and, while pending, why no online worker has taken it. */
   async get(idOrPrefix: string): Promise<JobDetail> {
-    const id = await this.resolveId(idOrPrefix);
+    const id = await this.idFor(idOrPrefix);
     const [row, events] = await this.repo.read(async (db) => {
       const found = await this.mustFind(db, id, false);
       return [found, await this.repo.findEvents(db, id)] as [JobRow, JobEventRow[]];
@@ -319,10 +322,11 @@ export class QueueService {
 
   /** The job, if `workerId` holds it now (claimed or running); an upload is allowed only then. */
   async assertUploader(idOrPrefix: string, workerId: string): Promise<JobView> {
-    const id = await this.resolveId(idOrPrefix);
-    const row = await this.repo.read((db) => this.mustFind(db, id, false));
-    if (!isHeldBy(row, workerId)) throw new JobConflictError(notHeldMessage(row, workerId));
-    return toJobView(row);
+    return this.asWorker(workerId, idOrPrefix, async (db, id) => {
+      const row = await this.mustFind(db, id, false);
+      if (!isHeldBy(row, workerId)) throw new JobConflictError(notHeldMessage(row, workerId));
+      return toJobView(row);
+    });
   }
 
   /**
@@ -382,6 +386,40 @@ export class QueueService {
   }
 
   // ---- helpers ------------------------------------------------------------
+
+  /**
+   * A worker's request about one job, as one transaction that also moves the
+   * worker's `last_seen`. A refused request rolls that back with everything
+   * else, so the sighting is then written on its own: a worker is seen on any
+   * request (SPEC §3), and refusals are rare.
+   */
+  private async asWorker<T>(
+    workerId: string,
+    idOrPrefix: string,
+    section: (db: Db, id: string, now: string) => Promise<T>,
+  ): Promise<T> {
+    try {
+      const id = await this.idFor(idOrPrefix);
+      return await this.repo.write(async (db) => {
+        const now = this.now();
+        await this.repo.touchWorker(db, workerId, now);
+        return section(db, id, now);
+      });
+    } catch (err) {
+      // The request's own error is the answer the worker needs; a failed sighting must not replace it.
+      await this.workers.touch(workerId).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /**
+   * The id a lifecycle call works on. A full id needs no lookup of its own:
+   * the section's read of the row answers 404 when there is no such job.
+   */
+  private idFor(idOrPrefix: string): Promise<string> {
+    const id = idOrPrefix.trim().toLowerCase();
+    return FULL_ID.test(id) ? Promise.resolve(id) : this.resolveId(idOrPrefix);
+  }
 
   /** Read inside each write section, so a change is stamped when it is made, not before a wait for the database. */
   private now(): string {

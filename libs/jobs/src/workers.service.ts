@@ -31,9 +31,10 @@ export class WorkersService {
   ) {}
 
   /**
-   * Called on every worker request. With a sighting (a claim) the worker's
-   * description is stored or refreshed; without one only `last_seen` moves,
-   * and a worker never described is not recorded.
+   * Records a worker as seen now. With a sighting the worker's description is
+   * stored or refreshed; without one only `last_seen` moves, and a worker
+   * never described is not recorded. The queue's own worker requests do this
+   * inside their transactions; this is for the other cases.
    */
   async touch(workerId: string, seen?: WorkerSighting): Promise<void> {
     await this.repo.write(async (db) => {
@@ -42,15 +43,7 @@ export class WorkersService {
         await this.repo.touchWorker(db, workerId, now);
         return;
       }
-      await this.repo.upsertWorker(db, {
-        worker_id: workerId,
-        hostname: seen.hostname,
-        capability: JSON.stringify(seen.capability),
-        allow_jobs: seen.allow_jobs ? JSON.stringify(seen.allow_jobs) : null,
-        deny_jobs: seen.deny_jobs ? JSON.stringify(seen.deny_jobs) : null,
-        first_seen: now,
-        last_seen: now,
-      });
+      await this.repo.upsertWorker(db, workerRow(workerId, seen, now));
     });
   }
 
@@ -81,6 +74,19 @@ export class WorkersService {
     const windowMs = ONLINE_INTERVALS * this.options.heartbeatIntervalS * 1000;
     return new Date(this.clock.now().getTime() - windowMs).toISOString();
   }
+}
+
+/** The row a sighting stores; `first_seen` is kept by the upsert when the worker is known. */
+export function workerRow(workerId: string, seen: WorkerSighting, now: string): WorkerRow {
+  return {
+    worker_id: workerId,
+    hostname: seen.hostname,
+    capability: JSON.stringify(seen.capability),
+    allow_jobs: seen.allow_jobs ? JSON.stringify(seen.allow_jobs) : null,
+    deny_jobs: seen.deny_jobs ? JSON.stringify(seen.deny_jobs) : null,
+    first_seen: now,
+    last_seen: now,
+  };
 }
 
 function toOnlineWorker(row: WorkerRow): OnlineWorker {

@@ -1,4 +1,5 @@
 import type { HostSpec } from '../../manifest/src/manifest.types';
+import { JobConflictError, JobNotFoundError } from './errors';
 import { ManifestState } from './manifest-state';
 import { capability, claimRequest, cudaCapability, JobsHarness, manifestOf, startJobs } from './testing/jobs-testing';
 
@@ -42,6 +43,42 @@ describe('workers and pending reasons', () => {
         ['w2', false],
       ]);
       expect((await h.workers.online()).map((w) => w.worker_id)).toEqual(['w1']);
+    });
+  });
+
+  describe('sightings from worker requests', () => {
+    const lastSeen = async (workerId: string) =>
+      (await h.workers.list()).find((w) => w.worker_id === workerId)?.last_seen;
+
+    it('a claim records the worker, job or not; each later request moves last_seen, refused ones too', async () => {
+      const m = manifestOf([{}]);
+      await h.queue.reload(m);
+      const first = h.clock.now().toISOString();
+      const job = await h.queue.claim(claimRequest('w1', capability(), { deny_jobs: ['mlp'] }), undefined);
+      expect(await h.queue.claim(claimRequest('w2', capability({ hostname: 'lab2' })), undefined)).toBeNull();
+      expect(await h.workers.list()).toMatchObject([
+        { worker_id: 'w1', capability: capability(), first_seen: first, last_seen: first, current_job_ids: [job?.id] },
+        { worker_id: 'w2', hostname: 'lab2', first_seen: first, last_seen: first, current_job_ids: [] },
+      ]);
+      expect((await h.workers.online()).find((w) => w.worker_id === 'w1')).toMatchObject({ deny_jobs: ['mlp'] });
+
+      h.clock.advance(5);
+      await h.queue.heartbeat(m.jobs[0].id, { worker_id: 'w1' });
+      expect(await lastSeen('w1')).toBe(h.clock.now().toISOString());
+
+      h.clock.advance(5);
+      await h.queue.assertUploader(m.jobs[0].id, 'w1');
+      expect(await lastSeen('w1')).toBe(h.clock.now().toISOString());
+
+      h.clock.advance(5);
+      const refused = h.queue.fail(m.jobs[0].id, { worker_id: 'w2', error: 'not mine' });
+      await expect(refused).rejects.toThrow(JobConflictError);
+      expect(await lastSeen('w2')).toBe(h.clock.now().toISOString());
+
+      h.clock.advance(5);
+      await expect(h.queue.heartbeat('f'.repeat(64), { worker_id: 'w1' })).rejects.toThrow(JobNotFoundError);
+      expect(await lastSeen('w1')).toBe(h.clock.now().toISOString());
+      expect((await h.queue.get(m.jobs[0].id)).status).toBe('running');
     });
   });
 

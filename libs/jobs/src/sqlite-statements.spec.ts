@@ -1,0 +1,89 @@
+import { QueueRepository } from './queue.repository';
+import { JobsHarness, manifestOf, startJobs } from './testing/jobs-testing';
+
+/** Lets other queued work run, as an `await` on real I/O would. */
+const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('QueueRepository on SQLite', () => {
+  let h: JobsHarness;
+  let repo: QueueRepository;
+  let jobId: string;
+  beforeEach(async () => {
+    h = await startJobs();
+    repo = h.module.get(QueueRepository);
+    const m = manifestOf([{ mode: 'a' }]);
+    await h.queue.reload(m);
+    jobId = m.jobs[0].id;
+  });
+  afterEach(() => h.close());
+
+  const eventCount = async () =>
+    (await repo.read((db) => db.rows<{ n: number }>(`SELECT COUNT(*) AS n FROM job_events`)))[0].n;
+
+  const insertEvent = (db: Parameters<Parameters<QueueRepository['write']>[0]>[0], reason: string) =>
+    repo.insertEvents(db, [
+      {
+        job_id: jobId,
+        at: '2026-01-05T09:00:00.000Z',
+        from_status: null,
+        to_status: 'pending',
+        worker_id: null,
+        reason,
+      },
+    ]);
+
+  it('binds booleans as 1/0 and undefined as NULL, answers rows or the number of changed rows', async () => {
+    const [row] = await repo.read((db) =>
+      db.rows(`SELECT $1 AS t, $2 AS f, $3 AS u, $4 AS s`, [true, false, undefined, 'x']),
+    );
+    expect(row).toEqual({ t: 1, f: 0, u: null, s: 'x' });
+    const changed = await repo.write((db) => db.run(`UPDATE jobs SET priority = $1`, [7]));
+    expect(changed).toBe(1);
+    const returned = await repo.write((db) =>
+      db.rows<{ priority: number }>(`UPDATE jobs SET priority = 8 RETURNING priority`),
+    );
+    expect(returned).toEqual([{ priority: 8 }]);
+  });
+
+  it('commits a write section as a whole, and a failed one leaves nothing behind', async () => {
+    const before = await eventCount();
+    await expect(
+      repo.write(async (db) => {
+        await insertEvent(db, 'first');
+        throw new Error('refused');
+      }),
+    ).rejects.toThrow('refused');
+    expect(await eventCount()).toBe(before);
+    // The connection is not left inside the failed transaction.
+    await repo.write(async (db) => {
+      await insertEvent(db, 'one');
+      await insertEvent(db, 'two');
+    });
+    expect(await eventCount()).toBe(before + 2);
+  });
+
+  it('runs sections one at a time: a read never sees another section half done', async () => {
+    const before = await eventCount();
+    const seen: number[] = [];
+    const writing = repo.write(async (db) => {
+      await insertEvent(db, 'one');
+      await yieldToOthers();
+      await insertEvent(db, 'two');
+    });
+    const reading = eventCount().then((n) => seen.push(n));
+    const other = repo.write((db) => insertEvent(db, 'three'));
+    await Promise.all([writing, reading, other]);
+    expect(seen).toEqual([before + 2]);
+    expect(await eventCount()).toBe(before + 3);
+  });
+
+  it('keeps answering when more distinct statements run than it keeps prepared', async () => {
+    const answers = await repo.read(async (db) => {
+      const out: number[] = [];
+      for (let i = 0; i < 250; i++) out.push((await db.rows<{ n: number }>(`SELECT ${i} AS n`))[0].n);
+      out.push((await db.rows<{ n: number }>(`SELECT 0 AS n`))[0].n);
+      return out;
+    });
+    expect(answers).toEqual([...Array.from({ length: 250 }, (_, i) => i), 0]);
+  });
+});
