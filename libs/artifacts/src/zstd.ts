@@ -6,9 +6,9 @@ export const ZSTD_MAGIC: Buffer = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
 
 export interface CompressOptions {
   /**
-   * Compression threads. 0 (the default) compresses on the calling thread, which
-   * keeps the output a pure function of the input and the level on every host:
-   * multi-threaded zstd frames differ from single-threaded ones.
+   * Compression threads. 0 (the default) compresses on the calling thread. Any
+   * count >= 1 writes the same bytes as any other (and other bytes than 0), so
+   * the output stays a pure function of the input, the level and this choice.
    */
   nbWorkers?: number;
 }
