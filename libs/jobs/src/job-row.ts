@@ -39,6 +39,16 @@ export interface JobRow {
   updated_at: string;
 }
 
+/** A job leaving its worker for the queue: the next claim starts afresh. */
+export const BACK_TO_PENDING: Partial<JobRow> = {
+  status: 'pending',
+  worker_id: null,
+  claimed_at: null,
+  heartbeat_at: null,
+  started_at: null,
+  finished_at: null,
+};
+
 export const JOB_COLUMNS: readonly (keyof JobRow)[] = [
   'id',
   'seq',

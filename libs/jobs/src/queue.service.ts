@@ -9,7 +9,7 @@ import {
   JobConflictError,
   JobNotFoundError,
 } from './errors';
-import { JobEventRow, JobRow, NewJobEvent, toJobEvent, toJobView } from './job-row';
+import { BACK_TO_PENDING, JobEventRow, JobRow, NewJobEvent, toJobEvent, toJobView } from './job-row';
 import type {
   ClaimRequest,
   CompleteRequest,
@@ -55,16 +55,6 @@ function notHeldMessage(row: JobRow, workerId: string): string {
     return `job ${short(row.id)} is ${row.status} on worker ${row.worker_id}, not ${workerId}`;
   return `job ${short(row.id)} is ${row.status}, not claimed or running on worker ${workerId}`;
 }
-
-/** A job leaving its worker for the queue: the next claim starts afresh. */
-const BACK_TO_PENDING: Partial<JobRow> = {
-  status: 'pending',
-  worker_id: null,
-  claimed_at: null,
-  heartbeat_at: null,
-  started_at: null,
-  finished_at: null,
-};
 
 /**
  * The job lifecycle (SPEC §2 and §3): claim, heartbeat, complete, fail,

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from './clock';
 import { JOBS_OPTIONS, JobsOptions } from './jobs.options';
-import type { JobRow } from './job-row';
+import { BACK_TO_PENDING, type JobRow } from './job-row';
 import { QueueRepository } from './queue.repository';
 
 export interface SweepResult {
@@ -45,17 +45,7 @@ export class StaleSweepService {
     const exhausted = Number(job.attempts) >= Number(job.max_attempts);
     const patch: Partial<JobRow> = exhausted
       ? { status: 'failed', worker_id: null, finished_at: at, error, exit_code: null, updated_at: at }
-      : {
-          status: 'pending',
-          worker_id: null,
-          claimed_at: null,
-          heartbeat_at: null,
-          started_at: null,
-          finished_at: null,
-          error,
-          exit_code: null,
-          updated_at: at,
-        };
+      : { ...BACK_TO_PENDING, error, exit_code: null, updated_at: at };
     return this.repo.write(async (db) => {
       const updated = await this.repo.updateJob(db, job.id, patch, {
         status: [job.status],
