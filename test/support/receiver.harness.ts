@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { loadReceiverConfig, ReceiverConfig } from '../../apps/receiver/src/config/receiver.config';
 import { createReceiverApp } from '../../apps/receiver/src/receiver.app';
 import type { Capability } from '../../libs/capability/src/capability.types';
+import { capability as baseCapability, cudaCapability } from '../../libs/jobs/src/testing/jobs-testing';
 
 export const OPERATOR_TOKEN = 'operator-secret-1';
 
@@ -46,25 +47,12 @@ export async function startReceiver(
   };
 }
 
+/** A CPU host's capability (4 cores, 16 GiB) for HTTP-level tests. */
 export function capability(over: Partial<Capability> = {}): Capability {
-  return {
-    hostname: 'lab1',
-    cores: 4,
-    ram_gib: 16,
-    cuda: false,
-    vram_gib: 0,
-    gpus: [],
-    torch_version: null,
-    git_commit: null,
-    platform: 'linux',
-    arch: 'x64',
-    ...over,
-  };
+  return baseCapability({ cores: 4, ram_gib: 16, ...over });
 }
 
-export function gpuCapability(vram = 24, over: Partial<Capability> = {}): Capability {
-  return capability({ cuda: true, vram_gib: vram, gpus: [{ name: 'NVIDIA RTX', vram_gib: vram }], ...over });
-}
+export const gpuCapability = cudaCapability;
 
 export function claimBody(workerId: string, over: Record<string, unknown> = {}) {
   const hostname = (over.hostname as string) ?? workerId;
