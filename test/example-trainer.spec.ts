@@ -2,6 +2,7 @@ import { ChildProcess, spawn, spawnSync, SpawnSyncReturns } from 'node:child_pro
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { processGone } from './support/processes';
 
 /**
  * The example trainer as the worker runs it: a real `node train.js` process
@@ -110,19 +111,6 @@ const modelOf = (outDir: string) => readJson<ModelFile>(path.join(outDir, 'model
 const stderrLines = (r: { stderr: string }) => r.stderr.split('\n').filter((l) => l !== '');
 
 /** Alive and not a zombie (a container's init may be slow to reap). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return process.platform !== 'linux';
-  }
-}
 
 async function until(condition: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 500; i++) {
@@ -318,11 +306,11 @@ describe('example trainer: the test model', () => {
     const run = startInGroup({ sleep_s: 30, spawn_child: true });
     await until(() => fs.existsSync(childPidFile(run.outDir)), 'child.pid');
     const childPid = Number(fs.readFileSync(childPidFile(run.outDir), 'utf8'));
-    expect(isRunning(childPid)).toBe(true);
+    expect(processGone(childPid)).toBe(false);
 
     process.kill(-run.child.pid!, 'SIGTERM');
     expect(await run.exited).toBe('SIGTERM');
-    await until(() => !isRunning(childPid), 'the child to die');
+    await until(() => processGone(childPid), 'the child to die');
   });
 
   it('with ignore_sigterm survives SIGTERM, child included, until SIGKILL', async () => {
@@ -332,11 +320,11 @@ describe('example trainer: the test model', () => {
 
     process.kill(-run.child.pid!, 'SIGTERM');
     await until(() => run.stdout().includes('SIGTERM ignored'), 'the trainer to ignore SIGTERM');
-    expect(isRunning(run.child.pid!)).toBe(true);
-    expect(isRunning(childPid)).toBe(true);
+    expect(processGone(run.child.pid!)).toBe(false);
+    expect(processGone(childPid)).toBe(false);
 
     process.kill(-run.child.pid!, 'SIGKILL');
     expect(await run.exited).toBe('SIGKILL');
-    await until(() => !isRunning(childPid), 'the child to die');
+    await until(() => processGone(childPid), 'the child to die');
   });
 });

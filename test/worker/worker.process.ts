@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { processGone } from '../support/processes';
 import { BIN, TEST_OPERATOR_TOKEN, TRAINER } from '../support/receiver.process';
 
 /** Short intervals for the receiver, so heartbeats and the sweep fit a test. */
@@ -77,21 +78,7 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, time
   }
 }
 
-/** Gone, or a zombie: PID 1 in this container does not reap orphans. */
-export function processGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The state follows the command name, which is in parentheses and may itself contain spaces.
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
-}
+export { processGone };
 
 /** Gone within a few seconds: a SIGKILLed process may take a moment to die after kill() returns. */
 export async function becomesGone(pid: number): Promise<boolean> {

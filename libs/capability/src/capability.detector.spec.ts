@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { processGone } from '../../../test/support/processes';
 import { detectCapability } from './capability.detector';
 
 // The probes' boundary is the commands on PATH: each test gets a bin dir of fake ones.
@@ -130,23 +131,9 @@ describePosix('detectCapability', () => {
 /** Whether the process is gone (or a zombie awaiting its reaper) within a few seconds. */
 async function exitsSoon(pid: number): Promise<boolean> {
   for (let i = 0; i < 50; i++) {
-    if (!isAlive(pid)) return true;
+    if (processGone(pid)) return true;
     await new Promise((r) => setTimeout(r, 100));
   }
   return false;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    // Field 3 of /proc/<pid>/stat is the state; Z = exited, not yet reaped.
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return true;
-  }
-}

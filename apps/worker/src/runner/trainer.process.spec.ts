@@ -1,18 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processGone } from '../../../../test/support/processes';
 import { TrainerProcess } from './trainer.process';
-
-/** Alive and not a zombie (PID 1 in a container may not reap orphans). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return false;
-  }
-}
 
 async function eventually(check: () => boolean, timeoutMs = 5_000): Promise<boolean> {
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
@@ -84,12 +74,12 @@ describe('TrainerProcess', () => {
       }, 20);
     });
     const child = Number(line);
-    expect([alive(t.pid!), alive(child)]).toEqual([true, true]);
+    expect([processGone(t.pid!), processGone(child)]).toEqual([false, false]);
     const exit = await t.terminate(300);
     expect(exit).toEqual({ code: null, signal: 'SIGKILL' });
-    expect(alive(t.pid!)).toBe(false);
+    expect(processGone(t.pid!)).toBe(true);
     // The group's SIGKILL is sent by now; the kernel may take a moment to finish the grandchild.
-    expect(await eventually(() => !alive(child))).toBe(true);
+    expect(await eventually(() => processGone(child))).toBe(true);
   });
 
   it('reports a trainer that cannot be started', async () => {
