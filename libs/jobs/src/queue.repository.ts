@@ -3,10 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Database } from 'better-sqlite3';
 import type { DataSource, QueryRunner } from 'typeorm';
 import type { EffectiveWorker } from '../../manifest/src/eligibility';
-import { AsyncMutex } from './async-mutex';
 import { JOB_COLUMNS, JobEventRow, JobRow, NewJobEvent } from './job-row';
 import { JOB_STATUSES, JobCounts, JobStatus } from './job.types';
-import { dialectOf, SqlDialect } from './sql-dialect';
+import { bind, dialectOf, SqlDialect } from './sql-dialect';
+import { SqliteSections } from './sqlite-sections';
 import { SqliteStatements } from './sqlite-statements';
 
 /** A connection for the duration of one `read()` or `write()`. */
@@ -74,17 +74,16 @@ export class QueueRepository {
   readonly dialect: SqlDialect;
   /**
    * On SQLite the queue's statements run straight on better-sqlite3's single
-   * connection (`SqliteStatements`), where a transaction is nothing but
-   * BEGIN … COMMIT on that connection. Sections are async functions: two
-   * running at once would interleave their statements there — one's BEGIN
-   * inside the other's transaction, a read seeing another caller's uncommitted
-   * rows. So on SQLite every read and write section runs one at a time,
-   * through this mutex. The sections are short; SQLite serializes writers
-   * anyway. PostgreSQL goes through TypeORM's pool, one connection per
-   * section, and needs no queue.
+   * connection, where a transaction is nothing but BEGIN … COMMIT on that
+   * connection. Sections are async functions: two running at once would
+   * interleave their statements there — one's BEGIN inside the other's
+   * transaction, a read seeing another caller's uncommitted rows. So on
+   * SQLite every read and write section runs one at a time
+   * (`SqliteSections`), and writes that queue up together commit together.
+   * The sections are short; SQLite serializes writers anyway. PostgreSQL goes
+   * through TypeORM's pool, one connection per section, and needs no queue.
    */
-  private readonly mutex = new AsyncMutex();
-  private sqlite?: SqliteStatements;
+  private sqlite?: SqliteSections;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.dialect = dialectOf(dataSource);
@@ -92,27 +91,27 @@ export class QueueRepository {
 
   /** Reads outside a transaction (each statement sees committed data). */
   read<T>(section: (db: Db) => Promise<T>): Promise<T> {
-    if (this.dialect.singleConnection) return this.mutex.run(() => section(this.sqliteStatements().db));
+    if (this.dialect.singleConnection) return this.sqliteSections().read(section);
     const runner = this.dataSource.createQueryRunner();
     return section(this.bindRunner(runner)).finally(() => runner.release());
   }
 
   /** One transaction: everything in `section` commits together or not at all. */
   write<T>(section: (db: Db) => Promise<T>): Promise<T> {
-    if (this.dialect.singleConnection) return this.mutex.run(() => this.sqliteStatements().transaction(section));
+    if (this.dialect.singleConnection) return this.sqliteSections().write(section);
     return this.dataSource.transaction((manager) => section(this.bindRunner(manager.queryRunner as QueryRunner)));
   }
 
   /** Made on first use: the connection exists once TypeORM has initialized (and migrated) the database. */
-  private sqliteStatements(): SqliteStatements {
+  private sqliteSections(): SqliteSections {
     const { databaseConnection } = this.dataSource.driver as unknown as { databaseConnection: Database };
-    this.sqlite ??= new SqliteStatements(databaseConnection, this.dialect, this.dataSource.logger);
+    this.sqlite ??= new SqliteSections(new SqliteStatements(databaseConnection, this.dialect, this.dataSource.logger));
     return this.sqlite;
   }
 
   private bindRunner(runner: QueryRunner): Db {
     const exec = async (sql: string, params: readonly unknown[]) => {
-      const [text, bound] = this.dialect.bind(sql, params);
+      const [text, bound] = bind(this.dialect, sql, params);
       return runner.query(text, bound, true);
     };
     return {

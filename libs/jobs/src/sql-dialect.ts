@@ -7,8 +7,12 @@ import type { DataSource } from 'typeorm';
  */
 export interface SqlDialect {
   readonly name: 'sqlite' | 'postgres';
-  /** Rewrites `$n` placeholders into the driver's form, reordering the parameters to match. */
-  bind(sql: string, params: readonly unknown[]): [string, unknown[]];
+  /**
+   * Rewrites `$n` placeholders into the driver's form: `order[i]` is the
+   * index in the caller's parameters of the i-th one; null when the driver
+   * takes the parameters as they are.
+   */
+  compile(sql: string): { text: string; order: number[] | null };
   /** A condition: the JSON array stored as text in `column` contains the value of `param`. */
   jsonArrayHas(column: string, param: string): string;
   /**
@@ -32,13 +36,13 @@ export interface SqlDialect {
 
 const sqlite: SqlDialect = {
   name: 'sqlite',
-  bind(sql, params) {
-    const ordered: unknown[] = [];
+  compile(sql) {
+    const order: number[] = [];
     const text = sql.replace(/\$(\d+)/g, (_, n: string) => {
-      ordered.push(params[Number(n) - 1]);
+      order.push(Number(n) - 1);
       return '?';
     });
-    return [text, ordered];
+    return { text, order };
   },
   jsonArrayHas: (column, param) => `EXISTS (SELECT 1 FROM json_each(${column}) WHERE json_each.value = ${param})`,
   claimIndexHint: (index) => ` INDEXED BY ${index}`,
@@ -49,7 +53,7 @@ const sqlite: SqlDialect = {
 
 const postgres: SqlDialect = {
   name: 'postgres',
-  bind: (sql, params) => [sql, [...params]],
+  compile: (sql) => ({ text: sql, order: null }),
   jsonArrayHas: (column, param) => `jsonb_exists(${column}::jsonb, ${param})`,
   claimIndexHint: () => '',
   skipLocked: ' FOR UPDATE SKIP LOCKED',
@@ -59,4 +63,10 @@ const postgres: SqlDialect = {
 
 export function dialectOf(dataSource: DataSource): SqlDialect {
   return dataSource.options.type === 'postgres' ? postgres : sqlite;
+}
+
+/** The statement text and its parameters in the driver's form, from `$n`-style SQL. */
+export function bind(dialect: SqlDialect, sql: string, params: readonly unknown[]): [string, unknown[]] {
+  const { text, order } = dialect.compile(sql);
+  return [text, order ? order.map((i) => params[i]) : [...params]];
 }

@@ -1,3 +1,6 @@
+import Database from 'better-sqlite3';
+import * as path from 'node:path';
+import { SQLITE_FILE_NAME } from './database';
 import { QueueRepository } from './queue.repository';
 import { JobsHarness, manifestOf, startJobs } from './testing/jobs-testing';
 
@@ -85,5 +88,82 @@ describe('QueueRepository on SQLite', () => {
       return out;
     });
     expect(answers).toEqual([...Array.from({ length: 250 }, (_, i) => i), 0]);
+  });
+
+  describe('group commit', () => {
+    /** What another connection (the CLI, a backup) sees: committed rows only. */
+    const committedReasons = () => {
+      const other = new Database(path.join(h.dataDir, SQLITE_FILE_NAME), { readonly: true });
+      try {
+        return other
+          .prepare(`SELECT reason FROM job_events WHERE reason LIKE 'g-%' ORDER BY id`)
+          .all()
+          .map((r) => (r as { reason: string }).reason);
+      } finally {
+        other.close();
+      }
+    };
+
+    it('commits write sections called together in one transaction, answering each after the COMMIT', async () => {
+      const seenBySecond: string[][] = [];
+      let seenWhenFirstAnswered: string[] = [];
+      const first = repo.write((db) => insertEvent(db, 'g-1')).then(() => {
+        seenWhenFirstAnswered = committedReasons();
+      });
+      const second = repo.write(async (db) => {
+        await insertEvent(db, 'g-2');
+        // Its own transaction holds g-1 too, and no other connection sees either yet.
+        seenBySecond.push(committedReasons());
+        return 'second done';
+      });
+      await expect(Promise.all([first, second])).resolves.toEqual([undefined, 'second done']);
+      expect(seenBySecond).toEqual([[]]);
+      expect(seenWhenFirstAnswered).toEqual(['g-1', 'g-2']);
+      expect(committedReasons()).toEqual(['g-1', 'g-2']);
+    });
+
+    it('rolls a section that throws back alone; the others in its group commit', async () => {
+      const outcomes = await Promise.allSettled([
+        repo.write((db) => insertEvent(db, 'g-1')),
+        repo.write(async (db) => {
+          await insertEvent(db, 'g-refused');
+          throw new Error('refused');
+        }),
+        repo.write((db) => insertEvent(db, 'g-3')),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect((outcomes[1] as PromiseRejectedResult).reason.message).toBe('refused');
+      expect(committedReasons()).toEqual(['g-1', 'g-3']);
+    });
+
+    it('fails every section of a group whose COMMIT fails, and the next group goes on', async () => {
+      const outcomes = await Promise.allSettled([
+        repo.write((db) => insertEvent(db, 'g-1')),
+        repo.write(async (db) => {
+          // A foreign key checked only at COMMIT: the whole transaction cannot commit.
+          await db.run(`PRAGMA defer_foreign_keys = ON`);
+          await db.run(`INSERT INTO job_events (job_id, at, to_status, reason) VALUES ('no-such-job', 'now', 'pending', 'g-orphan')`);
+        }),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+      expect(String((outcomes[0] as PromiseRejectedResult).reason)).toMatch(/FOREIGN KEY/);
+      expect(committedReasons()).toEqual([]);
+      await repo.write((db) => insertEvent(db, 'g-after'));
+      expect(committedReasons()).toEqual(['g-after']);
+    });
+
+    it('when SQLite ends the transaction itself, fails the sections it carried and runs the rest in a new one', async () => {
+      const outcomes = await Promise.allSettled([
+        repo.write((db) => insertEvent(db, 'g-1')),
+        repo.write(async (db) => {
+          // What SQLite does by itself after a full disk or an I/O error.
+          await db.run('ROLLBACK');
+          throw new Error('disk full');
+        }),
+        repo.write((db) => insertEvent(db, 'g-3')),
+      ]);
+      expect(outcomes.map((o) => (o.status === 'rejected' ? o.reason.message : 'ok'))).toEqual(['disk full', 'disk full', 'ok']);
+      expect(committedReasons()).toEqual(['g-3']);
+    });
   });
 });

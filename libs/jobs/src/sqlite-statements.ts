@@ -10,19 +10,32 @@ import type { SqlDialect } from './sql-dialect';
  */
 const CACHE_SIZE = 100;
 
+/** A write section waiting for its group's transaction (see `SqliteSections`). */
+export interface QueuedWrite {
+  section: (db: Db) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+/** A prepared statement, and where each of its `?` takes its value from in the caller's `$n` parameters. */
+interface Prepared {
+  stmt: Statement;
+  order: number[];
+}
+
 /**
  * The queue's SQL straight on better-sqlite3's connection, which TypeORM
- * opened and migrated: each SQL text is prepared once, and a transaction is
- * `BEGIN IMMEDIATE` … `COMMIT`. Through TypeORM's query runners the per-call
- * overhead cost several times what the statements themselves do. Results are
- * the ones TypeORM's driver gives: rows from statements that return them,
- * the number of changed rows otherwise.
+ * opened and migrated: each SQL text is rewritten and prepared once, and
+ * transactions are `BEGIN IMMEDIATE` … `COMMIT`. Through TypeORM's query
+ * runners the per-call overhead cost several times what the statements
+ * themselves do. Results are the ones TypeORM's driver gives: rows from
+ * statements that return them, the number of changed rows otherwise.
  *
- * Nothing here queues callers: the repository runs one section at a time.
+ * Nothing here queues callers: `SqliteSections` runs one section at a time.
  */
 export class SqliteStatements {
   readonly db: Db;
-  private readonly cache = new Map<string, Statement>();
+  private readonly cache = new Map<string, Prepared>();
 
   constructor(
     private readonly connection: Database,
@@ -36,41 +49,85 @@ export class SqliteStatements {
     };
   }
 
-  /** One transaction: commits when `section` resolves, rolls back when it throws. */
-  async transaction<T>(section: (db: Db) => Promise<T>): Promise<T> {
-    // IMMEDIATE takes the write lock now, so a busy database is waited for
-    // (busy_timeout) here rather than failing halfway through the section.
-    this.statement('BEGIN IMMEDIATE').run();
+  /**
+   * Runs write sections in one transaction, each inside a savepoint of its
+   * own, and settles each caller: after the COMMIT when its section
+   * succeeded; at once, rolled back to its savepoint, when it threw. When the
+   * transaction itself is lost — the COMMIT fails, or SQLite rolls everything
+   * back after an error such as a full disk — the sections it carried get
+   * that error, and those after them go on in a new transaction.
+   */
+  async commitGroup(group: readonly QueuedWrite[]): Promise<void> {
+    for (let next = 0; next < group.length; ) next = await this.commitFrom(group, next);
+  }
+
+  /** One transaction over `group` from `start`; answers where the next one starts. */
+  private async commitFrom(group: readonly QueuedWrite[], start: number): Promise<number> {
+    const succeeded: { write: QueuedWrite; value: unknown }[] = [];
+    const lose = (err: unknown) => succeeded.forEach(({ write }) => write.reject(err));
     try {
-      const result = await section(this.db);
-      this.statement('COMMIT').run();
-      return result;
+      // IMMEDIATE takes the write lock now, so a busy database is waited for
+      // (busy_timeout) here rather than failing halfway through a section.
+      this.run('BEGIN IMMEDIATE');
     } catch (err) {
-      // SQLite rolls back by itself after some errors (e.g. a full disk).
-      if (this.connection.inTransaction) this.statement('ROLLBACK').run();
-      throw err;
+      group.slice(start).forEach((write) => write.reject(err));
+      return group.length;
     }
+    let next = start;
+    for (; next < group.length; next++) {
+      const write = group[next];
+      this.run('SAVEPOINT section');
+      try {
+        const value = await write.section(this.db);
+        this.run('RELEASE section');
+        succeeded.push({ write, value });
+      } catch (err) {
+        write.reject(err);
+        if (!this.connection.inTransaction) {
+          lose(err);
+          return next + 1;
+        }
+        this.run('ROLLBACK TO section');
+        this.run('RELEASE section');
+      }
+    }
+    try {
+      this.run('COMMIT');
+    } catch (err) {
+      if (this.connection.inTransaction) this.run('ROLLBACK');
+      lose(err);
+      return next;
+    }
+    for (const { write, value } of succeeded) write.resolve(value);
+    return next;
+  }
+
+  private run(sql: string): void {
+    this.prepared(sql).stmt.run();
   }
 
   private exec(sql: string, params: readonly unknown[]): { rows: unknown[]; changes: number } {
-    const [text, ordered] = this.dialect.bind(sql, params);
+    const { stmt, order } = this.prepared(sql);
     // better-sqlite3 binds neither booleans nor undefined.
-    const bound = ordered.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p === undefined ? null : p));
-    this.logger.logQuery(text, bound);
-    const stmt = this.statement(text);
+    const bound = order.map((i) => {
+      const p = params[i];
+      return typeof p === 'boolean' ? (p ? 1 : 0) : p === undefined ? null : p;
+    });
+    this.logger.logQuery(stmt.source, bound);
     return stmt.reader ? { rows: stmt.all(...bound), changes: 0 } : { rows: [], changes: stmt.run(...bound).changes };
   }
 
-  private statement(sql: string): Statement {
-    let stmt = this.cache.get(sql);
-    if (stmt) {
+  private prepared(sql: string): Prepared {
+    let entry = this.cache.get(sql);
+    if (entry) {
       // Most recently used last, so the hot statements are never the ones evicted.
       this.cache.delete(sql);
     } else {
-      stmt = this.connection.prepare(sql);
+      const { text, order } = this.dialect.compile(sql);
+      entry = { stmt: this.connection.prepare(text), order: order ?? [] };
       if (this.cache.size >= CACHE_SIZE) this.cache.delete(this.cache.keys().next().value as string);
     }
-    this.cache.set(sql, stmt);
-    return stmt;
+    this.cache.set(sql, entry);
+    return entry;
   }
 }
