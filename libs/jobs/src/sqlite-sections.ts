@@ -46,7 +46,7 @@ export class SqliteSections {
       try {
         await this.statements.commitGroup(group);
       } catch (err) {
-        // commitGroup settles every section itself; this only guards against a caller left waiting.
+        // The transaction broke down (a rollback failed): whoever is still waiting hears why.
         for (const write of group) write.reject(err);
       }
     });

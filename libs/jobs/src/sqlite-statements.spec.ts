@@ -152,6 +152,25 @@ describe('QueueRepository on SQLite', () => {
       expect(committedReasons()).toEqual(['g-after']);
     });
 
+    it('when a section cannot be rolled back to its savepoint, fails its group and the connection stays usable', async () => {
+      const outcomes = await Promise.allSettled([
+        repo.write((db) => insertEvent(db, 'g-1')),
+        repo.write(async (db) => {
+          await insertEvent(db, 'g-2');
+          // Its savepoint (named by the implementation) is gone: ROLLBACK TO has nothing to return to.
+          await db.run('RELEASE section');
+          throw new Error('refused');
+        }),
+      ]);
+      expect(outcomes.map((o) => (o.status === 'rejected' ? String(o.reason.message) : 'ok'))).toEqual([
+        expect.stringMatching(/no such savepoint/),
+        'refused',
+      ]);
+      expect(committedReasons()).toEqual([]);
+      await repo.write((db) => insertEvent(db, 'g-after'));
+      expect(committedReasons()).toEqual(['g-after']);
+    });
+
     it('when SQLite ends the transaction itself, fails the sections it carried and runs the rest in a new one', async () => {
       const outcomes = await Promise.allSettled([
         repo.write((db) => insertEvent(db, 'g-1')),

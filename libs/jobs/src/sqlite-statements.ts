@@ -17,10 +17,10 @@ export interface QueuedWrite {
   reject: (err: unknown) => void;
 }
 
-/** A prepared statement, and where each of its `?` takes its value from in the caller's `$n` parameters. */
+/** A prepared statement, and where each of its parameters comes from in the caller's (see `SqlDialect.compile`). */
 interface Prepared {
   stmt: Statement;
-  order: number[];
+  order: number[] | null;
 }
 
 /**
@@ -58,7 +58,13 @@ export class SqliteStatements {
    * that error, and those after them go on in a new transaction.
    */
   async commitGroup(group: readonly QueuedWrite[]): Promise<void> {
-    for (let next = 0; next < group.length; ) next = await this.commitFrom(group, next);
+    try {
+      for (let next = 0; next < group.length; ) next = await this.commitFrom(group, next);
+    } catch (err) {
+      // A savepoint that could not be rolled back: end the transaction, or no later group could begin one.
+      if (this.connection.inTransaction) this.run('ROLLBACK');
+      throw err;
+    }
   }
 
   /** One transaction over `group` from `start`; answers where the next one starts. */
@@ -109,10 +115,9 @@ export class SqliteStatements {
   private exec(sql: string, params: readonly unknown[]): { rows: unknown[]; changes: number } {
     const { stmt, order } = this.prepared(sql);
     // better-sqlite3 binds neither booleans nor undefined.
-    const bound = order.map((i) => {
-      const p = params[i];
-      return typeof p === 'boolean' ? (p ? 1 : 0) : p === undefined ? null : p;
-    });
+    const bound = (order ? order.map((i) => params[i]) : params).map((p) =>
+      typeof p === 'boolean' ? (p ? 1 : 0) : p === undefined ? null : p,
+    );
     this.logger.logQuery(stmt.source, bound);
     return stmt.reader ? { rows: stmt.all(...bound), changes: 0 } : { rows: [], changes: stmt.run(...bound).changes };
   }
@@ -124,7 +129,7 @@ export class SqliteStatements {
       this.cache.delete(sql);
     } else {
       const { text, order } = this.dialect.compile(sql);
-      entry = { stmt: this.connection.prepare(text), order: order ?? [] };
+      entry = { stmt: this.connection.prepare(text), order };
       if (this.cache.size >= CACHE_SIZE) this.cache.delete(this.cache.keys().next().value as string);
     }
     this.cache.set(sql, entry);
