@@ -38,6 +38,17 @@ describe('zstd', () => {
     expect(a.equals(b)).toBe(true);
   });
 
+  it('gives the same bytes for any number of worker threads, over input that spans several of their jobs', async () => {
+    // Level 3 hands each worker jobs of a few MiB: 24 MiB makes several, with a seam between each.
+    const large = Buffer.concat(Array.from({ length: 8 }, (_, i) => Buffer.concat([sample, Buffer.alloc(i * 1000, i)])));
+    const big = Buffer.concat([large, large, large, large, large, large, large, large]).subarray(0, 24 << 20);
+    const one = await through(createCompressStream(3, { nbWorkers: 1 }), big, 1 << 20);
+    for (const nbWorkers of [2, 4]) {
+      expect((await through(createCompressStream(3, { nbWorkers }), big, 65536)).equals(one)).toBe(true);
+    }
+    expect((await through(createDecompressStream(), one)).equals(big)).toBe(true);
+  });
+
   it('rejects garbage and truncated frames', async () => {
     await expect(through(createDecompressStream(), randomBytes(1000))).rejects.toThrow();
     const compressed = await through(createCompressStream(), sample);
