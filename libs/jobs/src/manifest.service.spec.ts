@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ManifestState } from './manifest-state';
 import { JobsHarness, startJobs } from './testing/jobs-testing';
 
 const VALID = `
@@ -86,6 +87,28 @@ describe('ManifestService', () => {
     write(VALID);
     expect((await h.manifest.load()).ok).toBe(true);
     expect(h.manifest.status().error).toBeNull();
+  });
+
+  it('parses the text that loaded last only once, however often it is reloaded, and any other text anew', async () => {
+    const state = h.module.get(ManifestState);
+    write(VALID);
+    await h.manifest.load();
+    const first = state.manifest;
+    const again = await h.manifest.load();
+    expect(again).toMatchObject({ ok: true, result: { added: 0, unchanged: 5, total: 5, warnings: [expect.anything()] } });
+    expect(state.manifest).toBe(first);
+    // The same jobs in other text: parsed again.
+    write(`# edited\n${VALID}`);
+    expect(await h.manifest.load()).toMatchObject({ ok: true, result: { added: 0, unchanged: 5 } });
+    expect(state.manifest).not.toBe(first);
+    expect(state.manifest).toEqual(first);
+    // A failed load in between does not make the last good text's parse stale.
+    const edited = state.manifest;
+    write('[[jobs]\n');
+    expect((await h.manifest.load()).ok).toBe(false);
+    write(`# edited\n${VALID}`);
+    expect((await h.manifest.load()).ok).toBe(true);
+    expect(state.manifest).toBe(edited);
   });
 
   it('reports an unreadable file as an error without touching the queue', async () => {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { loadManifest } from '../../manifest/src';
-import type { HostSpec, ManifestIssue } from '../../manifest/src/manifest.types';
+import { parseManifest, readManifestText } from '../../manifest/src';
+import type { HostSpec, ManifestIssue, ManifestResult } from '../../manifest/src/manifest.types';
 import { AsyncMutex } from './async-mutex';
 import { Clock } from './clock';
 import { JOBS_OPTIONS, JobsOptions } from './jobs.options';
@@ -35,6 +35,8 @@ export function formatIssue(issue: ManifestIssue): string {
 export class ManifestService {
   /** Two reloads at once apply in order, so the state kept here matches the database. */
   private readonly loading = new AsyncMutex();
+  /** The text of the last manifest that loaded, and what parsing it gave. */
+  private lastParsed: { source: string; result: ManifestResult } | null = null;
 
   constructor(
     private readonly queue: QueueService,
@@ -45,7 +47,8 @@ export class ManifestService {
 
   load(): Promise<ManifestLoadOutcome> {
     return this.loading.run(async () => {
-      const loaded = loadManifest(this.options.manifestPath);
+      const text = readManifestText(this.options.manifestPath);
+      const loaded = text.ok ? this.parse(text.source) : text;
       if (!loaded.ok) {
         const [first] = loaded.errors;
         const more = loaded.errors.length > 1 ? ` (+${loaded.errors.length - 1} more)` : '';
@@ -61,6 +64,18 @@ export class ManifestService {
         result: { ...applied, warnings: loaded.warnings.map(({ path, message }) => ({ path, message })) },
       };
     });
+  }
+
+  /**
+   * Parsing is a pure function of the text and most of what reloading a large
+   * manifest costs, so a reload of the very text that loaded last reuses what
+   * parsing it gave; the queue is still compared with it in full.
+   */
+  private parse(source: string): ManifestResult {
+    if (this.lastParsed?.source === source) return this.lastParsed.result;
+    const result = parseManifest(source);
+    if (result.ok) this.lastParsed = { source, result };
+    return result;
   }
 
   /** The `[hosts.<hostname>]` entry of the manifest in force. */

@@ -14,21 +14,27 @@ export const MAX_MANIFEST_JOBS = 100_000;
 /** Duplicate reports per sweep, so one repeated axis does not bury the other errors. */
 const MAX_DUPLICATES_REPORTED = 10;
 
+export type ManifestText = { ok: true; source: string } | Extract<ManifestResult, { ok: false }>;
+
 /** The manifest from a file; a file that cannot be read is one error. */
 export function loadManifest(path: string): ManifestResult {
+  const text = readManifestText(path);
+  return text.ok ? parseManifest(text.source) : text;
+}
+
+/** A manifest file's text: UTF-8, or one error saying why it cannot be read. */
+export function readManifestText(path: string): ManifestText {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
   } catch (err) {
     return { ok: false, errors: [{ path: '', message: `cannot read ${path}: ${readFailure(err)}` }], warnings: [] };
   }
-  let source: string;
   try {
-    source = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return { ok: true, source: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
   } catch {
     return { ok: false, errors: [notUtf8(bytes)], warnings: [] };
   }
-  return parseManifest(source);
 }
 
 /** `ENOENT: no such file or directory, open '/x'` → `no such file or directory`: the path is already said. */
