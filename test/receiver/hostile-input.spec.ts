@@ -32,6 +32,19 @@ describe('receiver under malformed and hostile input', () => {
     expect(JSON.stringify(r.json().message)).toMatch(message);
   });
 
+  it('a body refused once is refused every time, and one answered once is checked again when its text changes', async () => {
+    const fail = (exitCode: string) =>
+      post(`/v1/job/${jobId}/fail`, `{"worker_id":"nobody","error":"boom","exit_code":${exitCode}}`);
+    // Well-formed, so it reaches the queue: not this worker's job.
+    for (let i = 0; i < 2; i++) expect((await fail('null')).statusCode).toBe(409);
+    // Serialized again, 1e999 (Infinity) would read as null; the text says otherwise.
+    for (let i = 0; i < 2; i++) {
+      const r = await fail('1e999');
+      expect(r.statusCode).toBe(400);
+      expect(JSON.stringify(r.json().message)).toMatch(/exit_code/);
+    }
+  });
+
   it('a JSON body over 1 MiB → 413', async () => {
     const r = await post(`/v1/job/${jobId}/heartbeat`, { worker_id: 'lab1', log_tail: 'x'.repeat(1024 * 1024 + 10) });
     expect(r.statusCode).toBe(413);

@@ -1,6 +1,4 @@
-import {
-  BadRequestException, ConsoleLogger, LogLevel, UnsupportedMediaTypeException, ValidationPipe,
-} from '@nestjs/common';
+import { BadRequestException, ConsoleLogger, LogLevel, UnsupportedMediaTypeException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -8,6 +6,7 @@ import type { RawServerDefault } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { OPERATOR_TOKEN_HEADER } from '../../../libs/auth/src';
 import { ReceiverConfig } from './config/receiver.config';
+import { MemoizedValidationPipe, withRawJson } from './memoized-validation.pipe';
 import { MetricsService } from './metrics.service';
 import { ReceiverModule } from './receiver.module';
 import { VERSION } from './version';
@@ -74,17 +73,18 @@ export async function createReceiverApp(
     logger,
   });
   const defaultJsonParser = adapter.getInstance().getDefaultJsonParser('error', 'error');
-  app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: JSON_BODY_LIMIT }, (request, body, done) =>
-    defaultJsonParser(request, body.toString('utf8'), (error, value) => {
+  app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: JSON_BODY_LIMIT }, (request, body, done) => {
+    const text = body.toString('utf8');
+    defaultJsonParser(request, text, (error, value) => {
       if (error) return done(error, undefined);
       // class-transformer recurses once per level: a deep body would overflow its stack.
       if (nestsDeeperThan(value, MAX_JSON_DEPTH)) {
         return done(new BadRequestException(`JSON body nests deeper than ${MAX_JSON_DEPTH} levels`), undefined);
       }
-      done(null, value);
-    }),
-  );
-  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+      done(null, withRawJson(value, text));
+    });
+  });
+  app.useGlobalPipes(new MemoizedValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.enableShutdownHooks();
 
   const metrics = app.get(MetricsService);
