@@ -7,11 +7,14 @@ const { timeCommand } = require('./lib/command');
 const { GiB, MiB, dirBytes, freeBytes, writeTrainerOutput } = require('./lib/data');
 const { ROOT } = require('./lib/receiver');
 
+/** Rounds of baseline-then-packer; each side's figure is its best round, so a slow spell costs neither side. */
+const ROUNDS = 2;
+
 /**
  * BundlePacker on 1 GiB of trainer output against `tar | zstd -3 -T1` on the
- * same dir. The baseline is single-threaded zstd like the packer (bundles
- * must not depend on the host's thread count), and ends with `sync FILE`
- * because the packer fsyncs its bundle before renaming it into place.
+ * same dir. The baseline is `zstd -3` as the CLI runs it by default (one
+ * worker thread), and ends with `sync FILE` because the packer fsyncs its
+ * bundle before renaming it into place.
  */
 async function pack(report, { quick }) {
   const total = quick ? 64 * MiB : GiB;
@@ -25,26 +28,36 @@ async function pack(report, { quick }) {
     const out = path.join(dir, 'out');
     writeTrainerOutput(out, total);
     const bytes = dirBytes(out);
-    report.note(`${(bytes / MiB).toFixed(0)} MiB of trainer output (8 float32 random-walk tensors + text) under ${out}`);
+    report.note(
+      `${(bytes / MiB).toFixed(0)} MiB of trainer output (8 float32 random-walk tensors + text) under ${out}; best of ${ROUNDS} alternating rounds`,
+    );
 
-    // Untimed: the generated data goes to disk first, so neither side pays for its writeback.
-    await timeCommand('sync', []);
     const baseFile = path.join(dir, 'baseline.tar.zst');
-    const base = await timeCommand('sh', [
-      '-c',
-      'tar -cf - -C "$1" . | zstd -3 -T1 -q -o "$2" && sync "$2"',
-      'sh',
-      out,
-      baseFile,
-    ]);
-    const baseSize = fs.statSync(baseFile).size;
-
-    const { BundlePacker } = require(path.join(ROOT, 'dist/libs/artifacts/src'));
     const dest = path.join(dir, 'bundle.tar.zst');
-    await timeCommand('sync', []);
-    const t0 = process.hrtime.bigint();
-    const packed = await new BundlePacker().pack(out, dest);
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    const { BundlePacker } = require(path.join(ROOT, 'dist/libs/artifacts/src'));
+    let baseMs = Infinity;
+    let ms = Infinity;
+    let baseSize = 0;
+    let packed;
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const file of [baseFile, dest]) fs.rmSync(file, { force: true });
+      // Untimed: what came before goes to disk first, so neither side pays for its writeback.
+      await timeCommand('sync', []);
+      const base = await timeCommand('sh', [
+        '-c',
+        'tar -cf - -C "$1" . | zstd -3 -T1 -q -f -o "$2" && sync "$2"',
+        'sh',
+        out,
+        baseFile,
+      ]);
+      baseMs = Math.min(baseMs, base.ms);
+      baseSize = fs.statSync(baseFile).size;
+
+      await timeCommand('sync', []);
+      const t0 = process.hrtime.bigint();
+      packed = await new BundlePacker().pack(out, dest);
+      ms = Math.min(ms, Number(process.hrtime.bigint() - t0) / 1e6);
+    }
 
     report.verify(
       'pack_size',
@@ -54,8 +67,8 @@ async function pack(report, { quick }) {
     );
     report.figure('pack_MB_per_s', bytes / 1e6 / (ms / 1000), 'MB/s');
     report.figure('pack_ms', ms, 'ms');
-    report.figure('pack_baseline_tar_zstd_ms', base.ms, 'ms');
-    report.check('pack_ratio', base.ms / ms, '>=', 0.5);
+    report.figure('pack_baseline_tar_zstd_ms', baseMs, 'ms');
+    report.check('pack_ratio', baseMs / ms, '>=', 0.5);
   } finally {
     removeDir(dir);
   }
