@@ -11,8 +11,8 @@ const MAX_GROUP = 64;
  * in call order. Write sections that queue up together — the claims and
  * heartbeats of many workers arriving at once — share one transaction, each
  * inside a savepoint of its own (group commit): one COMMIT writes each
- * changed page once for all of them instead of once per section, which is
- * most of what a claim costs. A section that throws is rolled back alone,
+ * changed page once for all of them instead of once per section (that had
+ * been half of what a claim cost). A section that throws is rolled back alone,
  * and each caller hears only after the COMMIT that made its section durable.
  */
 export class SqliteSections {
