@@ -65,8 +65,13 @@ export function dialectOf(dataSource: DataSource): SqlDialect {
   return dataSource.options.type === 'postgres' ? postgres : sqlite;
 }
 
+/** The caller's parameters in the order `compile` gave for its statement. */
+export function orderParams(order: readonly number[] | null, params: readonly unknown[]): unknown[] {
+  return order ? order.map((i) => params[i]) : [...params];
+}
+
 /** The statement text and its parameters in the driver's form, from `$n`-style SQL. */
 export function bind(dialect: SqlDialect, sql: string, params: readonly unknown[]): [string, unknown[]] {
   const { text, order } = dialect.compile(sql);
-  return [text, order ? order.map((i) => params[i]) : [...params]];
+  return [text, orderParams(order, params)];
 }

@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Logger } from 'typeorm';
 import type { Db } from './queue.repository';
-import type { SqlDialect } from './sql-dialect';
+import { orderParams, type SqlDialect } from './sql-dialect';
 
 /**
  * Enough for every statement the queue repeats (claims with their allow/deny
@@ -115,7 +115,7 @@ export class SqliteStatements {
   private exec(sql: string, params: readonly unknown[]): { rows: unknown[]; changes: number } {
     const { stmt, order } = this.prepared(sql);
     // better-sqlite3 binds neither booleans nor undefined.
-    const bound = (order ? order.map((i) => params[i]) : params).map((p) =>
+    const bound = orderParams(order, params).map((p) =>
       typeof p === 'boolean' ? (p ? 1 : 0) : p === undefined ? null : p,
     );
     this.logger.logQuery(stmt.source, bound);
