@@ -4,6 +4,8 @@ module.exports = {
   roots: ['<rootDir>'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   testMatch: ['**/*.spec.ts'],
+  // Each lib is imported by its package name; tests run its TypeScript source (Node, after the build, its dist).
+  moduleNameMapper: { '^@cis490/([a-z-]+)$': '<rootDir>/libs/$1/src' },
   // Nest 12 ships ESM only: swc turns it (and our TS) into CommonJS for jest.
   transform: {
     '^.+\\.(t|j|mj)s$': [

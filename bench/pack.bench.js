@@ -34,7 +34,7 @@ async function pack(report, { quick }) {
 
     const baseFile = path.join(dir, 'baseline.tar.zst');
     const dest = path.join(dir, 'bundle.tar.zst');
-    const { BundlePacker } = require(path.join(ROOT, 'dist/libs/artifacts/src'));
+    const { BundlePacker } = require('@cis490/artifacts');
     let baseMs = Infinity;
     let ms = Infinity;
     let baseSize = 0;

@@ -18,7 +18,7 @@ async function reload(report, { quick }) {
   const toml = jobsManifest(count);
   report.note(`${count} [[jobs]] (${(toml.length / 1024).toFixed(0)} KiB of TOML); the receiver starts with an empty manifest`);
 
-  const { parseManifest } = require(path.join(ROOT, 'dist/libs/manifest/src'));
+  const { parseManifest } = require('@cis490/manifest');
   const t0 = process.hrtime.bigint();
   const parsed = parseManifest(toml);
   const parseMs = Number(process.hrtime.bigint() - t0) / 1e6;

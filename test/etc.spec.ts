@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { effectiveWorker, ineligibility, loadManifest, Manifest } from '../libs/manifest/src';
+import { effectiveWorker, ineligibility, loadManifest, Manifest } from '@cis490/manifest';
 
 const ETC = path.join(__dirname, '..', 'etc');
 const read = (name: string) => fs.readFileSync(path.join(ETC, name), 'utf8');

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { parseManifest } from '../../libs/manifest/src';
+import { parseManifest } from '@cis490/manifest';
 
 // The bench is plain JavaScript run by node (bench/ is not compiled).
 const { Report } = require('./report');

@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import type { JobView } from '../../libs/jobs/src/job.types';
+import type { JobView } from '@cis490/contract';
 import { ReceiverProcess, spawnReceiver, TEST_OPERATOR_TOKEN } from '../support/receiver.process';
 import { claim, cli, CliResult, completeWithBundle, json, STACK_TRACE } from './cli.support';
 

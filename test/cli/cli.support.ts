@@ -2,7 +2,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { BIN, ROOT } from '../support/receiver.process';
 import { capability } from '../support/receiver.harness';
-import type { ClaimResponse, JobView } from '../../libs/jobs/src/job.types';
+import type { ClaimResponse, JobView } from '@cis490/contract';
 
 export interface CliResult {
   code: number | null;

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { BIN, spawnReceiver } from '../support/receiver.process';
 import { capability } from '../support/receiver.harness';
-import type { ClaimResponse, HealthView, JobDetail, JobPage } from '../../libs/jobs/src/job.types';
+import type { ClaimResponse, HealthView, JobDetail, JobPage } from '@cis490/contract';
 
 const MANIFEST = '[[jobs]]\nmodel = "gbt"\nmode = "realistic"\nmax_attempts = 2\n';
 

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadReceiverConfig, ReceiverConfig } from '../../apps/receiver/src/config/receiver.config';
 import { createReceiverApp } from '../../apps/receiver/src/receiver.app';
-import type { Capability } from '../../libs/capability/src/capability.types';
-import { capability as baseCapability, cudaCapability } from '../../libs/jobs/src/testing/jobs-testing';
+import type { Capability } from '@cis490/contract';
+import { capability as baseCapability, cudaCapability } from './jobs.testing';
 
 export const OPERATOR_TOKEN = 'operator-secret-1';
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Command } from 'commander';
-import { ReceiverClient } from '../../../libs/client/src';
+import { ReceiverClient } from '@cis490/client';
 import { MissingTokenError, UsageError } from './cli.errors';
 import { paletteFor, Palette } from './output/colors';
 import { DEFAULT_RECEIVER_URL, OPERATOR_TOKEN_ENV } from './receiver/receiver.options';

@@ -1,4 +1,4 @@
-import { ReceiverError, ReceiverUnreachableError } from '../../../libs/client/src';
+import { ReceiverError, ReceiverUnreachableError } from '@cis490/client';
 import { describeFailure, EXIT, MissingTokenError, oneLine, UsageError } from './cli.errors';
 
 describe('describeFailure', () => {

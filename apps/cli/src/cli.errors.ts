@@ -1,4 +1,4 @@
-import { ReceiverError, ReceiverUnreachableError } from '../../../libs/client/src';
+import { ReceiverError, ReceiverUnreachableError } from '@cis490/client';
 import { formatIssue } from './format/reload.format';
 
 export const CLI_NAME = 'cis490-jobs';

@@ -1,4 +1,4 @@
-import { JOB_STATUSES, JobStatus } from '../../../libs/jobs/src/job.types';
+import { JOB_STATUSES, JobStatus } from '@cis490/contract';
 import { UsageError } from './cli.errors';
 
 /** Option values, checked before anything is sent, so that a typo is a usage error (exit 2). */

@@ -1,12 +1,21 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpStatus } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import {
-  ArtifactNotFoundError, DigestMismatchError, InvalidArtifactNameError, NotZstdError, StorageError, UploadAbortedError,
+  ArtifactNotFoundError,
+  DigestMismatchError,
+  InvalidArtifactNameError,
+  NotZstdError,
+  StorageError,
+  UploadAbortedError,
   UploadTooLargeError,
-} from '../../../libs/artifacts/src';
+} from '@cis490/artifacts';
 import {
-  AmbiguousJobIdError, ArtifactMissingError, InvalidCursorError, JobConflictError, JobNotFoundError,
-} from '../../../libs/jobs/src';
+  AmbiguousJobIdError,
+  ArtifactMissingError,
+  InvalidCursorError,
+  JobConflictError,
+  JobNotFoundError,
+} from '@cis490/jobs';
 
 type DomainError = Error & { matches?: string[] };
 

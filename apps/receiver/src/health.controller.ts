@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Logger, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { ManifestService, QueueService } from '../../../libs/jobs/src';
-import type { HealthView } from '../../../libs/jobs/src/job.types';
+import { ManifestService, QueueService } from '@cis490/jobs';
+import type { HealthView } from '@cis490/contract';
 import { HealthDto } from './dto/manifest.dto';
 import { MetricsService } from './metrics.service';
 import { VERSION } from './version';

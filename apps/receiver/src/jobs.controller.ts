@@ -4,10 +4,10 @@ import {
   ApiOperation, ApiSecurity, ApiTags, ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ArtifactStore } from '../../../libs/artifacts/src';
-import { OperatorGuard, WorkerGuard } from '../../../libs/auth/src';
-import { ManifestService, QueueService } from '../../../libs/jobs/src';
-import type { ClaimResponse, HeartbeatResponse, JobDetail, JobPage, JobView } from '../../../libs/jobs/src/job.types';
+import { ArtifactStore } from '@cis490/artifacts';
+import { OperatorGuard, WorkerGuard } from '@cis490/auth';
+import { ManifestService, QueueService } from '@cis490/jobs';
+import type { ClaimResponse, HeartbeatResponse, JobDetail, JobPage, JobView } from '@cis490/contract';
 import { ReceiverConfig } from './config/receiver.config';
 import {
   ClaimAnswerDto, ClaimDto, CompleteDto, FailDto, HeartbeatAnswerDto, HeartbeatDto, JobDetailDto, JobDto, JobPageDto,

@@ -1,8 +1,8 @@
 import { Controller, HttpCode, Post, UnprocessableEntityException, UseGuards } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
-import { OperatorGuard } from '../../../libs/auth/src';
-import { ManifestService } from '../../../libs/jobs/src';
-import type { ReloadResult } from '../../../libs/jobs/src/job.types';
+import { OperatorGuard } from '@cis490/auth';
+import { ManifestService } from '@cis490/jobs';
+import type { ReloadResult } from '@cis490/contract';
 import { ReloadRejectedDto, ReloadResultDto } from './dto/manifest.dto';
 
 @ApiTags('manifest')

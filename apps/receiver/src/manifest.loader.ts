@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { ManifestService } from '../../../libs/jobs/src';
+import { ManifestService } from '@cis490/jobs';
 
 /**
  * Loads the manifest once at start. An invalid manifest does not stop the receiver:

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { QueueService } from '../../../libs/jobs/src';
-import { JOB_STATUSES } from '../../../libs/jobs/src/job.types';
+import { QueueService } from '@cis490/jobs';
+import { JOB_STATUSES } from '@cis490/contract';
 
 /** The receiver's Prometheus metrics, in a registry of its own (one per app, so tests stay apart). */
 @Injectable()

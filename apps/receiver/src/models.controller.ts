@@ -9,10 +9,10 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { ArtifactNotFoundError, ArtifactStore } from '../../../libs/artifacts/src';
-import { WorkerGuard } from '../../../libs/auth/src';
-import { QueueService } from '../../../libs/jobs/src';
-import type { ArtifactRecord, UploadResult } from '../../../libs/jobs/src/job.types';
+import { ArtifactNotFoundError, ArtifactStore } from '@cis490/artifacts';
+import { WorkerGuard } from '@cis490/auth';
+import { QueueService } from '@cis490/jobs';
+import type { ArtifactRecord, UploadResult } from '@cis490/contract';
 import { ReceiverConfig } from './config/receiver.config';
 import { ModelListDto, ModelsQueryDto, UploadResultDto } from './dto/model.dto';
 import { MetricsService } from './metrics.service';

@@ -4,7 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { RawServerDefault } from 'fastify';
 import { readFileSync } from 'node:fs';
-import { OPERATOR_TOKEN_HEADER } from '../../../libs/auth/src';
+import { OPERATOR_TOKEN_HEADER } from '@cis490/contract';
 import { ReceiverConfig } from './config/receiver.config';
 import { MemoizedValidationPipe, withRawJson } from './memoized-validation.pipe';
 import { MetricsService } from './metrics.service';

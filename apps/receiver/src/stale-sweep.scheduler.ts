@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { StaleSweepService } from '../../../libs/jobs/src';
+import { StaleSweepService } from '@cis490/jobs';
 import { ReceiverConfig } from './config/receiver.config';
 import { MetricsService } from './metrics.service';
 

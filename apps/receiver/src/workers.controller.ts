@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { WorkersService } from '../../../libs/jobs/src';
-import type { WorkerView } from '../../../libs/jobs/src/job.types';
+import { WorkersService } from '@cis490/jobs';
+import type { WorkerView } from '@cis490/contract';
 import { WorkerListDto } from './dto/worker.dto';
 
 @ApiTags('workers')

@@ -1,4 +1,4 @@
-import type { Capability } from '../../../libs/capability/src';
+import type { Capability } from '@cis490/contract';
 
 /** `lab1, 8 cores, 31.3 GiB RAM, CUDA: no` — the capability in one line, for logs and self-test. */
 export function describeCapability(c: Capability): string {

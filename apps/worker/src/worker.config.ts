@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readCapabilityOverrides } from '../../../libs/capability/src';
+import { readCapabilityOverrides } from '@cis490/capability';
 import { parseTrainerCommand, resolveTrainerArgv } from './trainer-command';
 
 /** A bad setting; the message names the variable (or flag) it came from. */

@@ -1,5 +1,5 @@
 import { promises as fsp } from 'node:fs';
-import type { ArtifactRecord } from '../../jobs/src/job.types';
+import type { ArtifactRecord } from '@cis490/contract';
 import { ARTIFACT_NAME, SHA256_HEX } from './artifact-names';
 
 /**

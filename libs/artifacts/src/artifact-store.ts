@@ -3,7 +3,7 @@ import { promises as fsp, statSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { finished, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ArtifactRecord, UploadResult } from '../../jobs/src/job.types';
+import type { ArtifactRecord, UploadResult } from '@cis490/contract';
 import { ArtifactIndex } from './artifact-index';
 import { ARTIFACT_NAME, BUNDLE_FILE, bundleRelativePath, isInside, SHA256_HEX } from './artifact-names';
 import {

@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import { createReadStream, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
@@ -34,6 +35,7 @@ export interface PackResult {
  * tar, so that identical outputs give identical bytes and a re-run dedupes in
  * the store. Files are streamed, never held in memory.
  */
+@Injectable()
 export class BundlePacker {
   async pack(outDir: string, destFile: string): Promise<PackResult> {
     const root = path.resolve(outDir);

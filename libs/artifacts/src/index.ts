@@ -2,3 +2,4 @@ export * from './artifact.errors';
 export { ArtifactStore, type ArtifactStoreOptions, type ReceiveInput } from './artifact-store';
 export { BundlePacker, type PackResult } from './bundle-packer';
 export { createCompressStream, createDecompressStream, isZstdMagic, ZSTD_MAGIC, type CompressOptions } from './zstd';
+export { ArtifactsModule } from './artifacts.module';

@@ -1,8 +1,7 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { OPERATOR_TOKEN_HEADER } from '@cis490/contract';
 import { AuthTokens } from './auth.options';
 import { tokenMatches } from './token';
-
-export const OPERATOR_TOKEN_HEADER = 'x-operator-token';
 
 /** Operator endpoints: `X-Operator-Token` must match; with no token configured, fail closed. */
 @Injectable()

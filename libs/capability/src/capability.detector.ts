@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { Capability, Gpu } from './capability.types';
+import { Capability, Gpu } from '@cis490/contract';
 import { applyCapabilityOverrides, readCapabilityOverrides } from './capability.overrides';
 import { parseNvidiaSmi } from './nvidia-smi.parser';
 import { runProbe } from './probe.runner';

@@ -1,4 +1,4 @@
-import { Capability } from './capability.types';
+import { Capability } from '@cis490/contract';
 import { applyCapabilityOverrides, readCapabilityOverrides } from './capability.overrides';
 
 const detected = (over: Partial<Capability> = {}): Capability => ({

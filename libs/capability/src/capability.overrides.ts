@@ -14,7 +14,7 @@
  * host's `[hosts.<hostname>]` entry. An invalid value is an Error naming the
  * variable, raised before any probe runs.
  */
-import { Capability } from './capability.types';
+import { Capability } from '@cis490/contract';
 
 export interface CapabilityOverrides {
   /** false hides every GPU; undefined uses what is detected. */

@@ -1,4 +1,3 @@
-export * from './capability.types';
 export * from './capability.detector';
 export * from './capability.overrides';
 export { parseNvidiaSmi, mibToGib } from './nvidia-smi.parser';

@@ -1,4 +1,4 @@
-import { Gpu } from './capability.types';
+import { Gpu } from '@cis490/contract';
 
 /** `nvidia-smi` writes `[N/A]` or `[Not Supported]` for a value it cannot read. */
 const UNKNOWN_VALUE = /^\[.*\]$/;

@@ -5,7 +5,7 @@ import { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { ClaimRequest, JobView } from '../../jobs/src/job.types';
+import type { ClaimRequest, JobView } from '@cis490/contract';
 import { ReceiverClient } from './receiver.client';
 import { ReceiverError, ReceiverUnreachableError } from './receiver.errors';
 

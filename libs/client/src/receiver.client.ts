@@ -17,7 +17,8 @@ import type {
   ReloadResult,
   UploadResult,
   WorkerView,
-} from '../../jobs/src/job.types';
+} from '@cis490/contract';
+import { CONTENT_SHA256_HEADER, normalizeReceiverUrl, OPERATOR_TOKEN_HEADER, WORKER_ID_HEADER } from '@cis490/contract';
 import { IdleDeadline } from './idle-deadline';
 import { ReceiverError, ReceiverUnreachableError } from './receiver.errors';
 import { RetryOptions, validateRetryOptions, withRetry } from './retry.policy';
@@ -130,9 +131,9 @@ export class ReceiverClient {
       const headers: Record<string, string> = {
         'content-type': 'application/zstd',
         'content-length': String(size),
-        'x-worker-id': opts.workerId,
+        [WORKER_ID_HEADER]: opts.workerId,
       };
-      if (opts.sha256) headers['x-content-sha256'] = opts.sha256;
+      if (opts.sha256) headers[CONTENT_SHA256_HEADER] = opts.sha256;
       try {
         const res = await this.fetch('PUT', `/v1/model/${enc(id)}`, 'worker', deadline, {
           headers,
@@ -270,7 +271,7 @@ export class ReceiverClient {
     init: { headers: Record<string, string> } & Omit<RequestInit, 'headers' | 'method' | 'signal'>,
   ): Promise<Response> {
     const headers = { ...init.headers };
-    if (auth === 'operator' && this.options.operatorToken) headers['x-operator-token'] = this.options.operatorToken;
+    if (auth === 'operator' && this.options.operatorToken) headers[OPERATOR_TOKEN_HEADER] = this.options.operatorToken;
     if (auth === 'worker' && this.options.workerToken) headers.authorization = `Bearer ${this.options.workerToken}`;
     return fetch(this.baseUrl + pathAndQuery, { ...init, method, headers, signal: deadline.signal });
   }
@@ -292,17 +293,11 @@ export class ReceiverClient {
 }
 
 function normalizeBaseUrl(raw: string): string {
-  let url: URL;
   try {
-    url = new URL(raw);
-  } catch {
-    throw new Error(`invalid receiver URL "${raw}"`);
+    return normalizeReceiverUrl(raw);
+  } catch (err) {
+    throw new Error(`invalid receiver URL "${raw}": ${(err as Error).message}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new Error(`invalid receiver URL "${raw}": must be http:// or https://`);
-  }
-  if (url.search || url.hash) throw new Error(`invalid receiver URL "${raw}": no query or fragment`);
-  return url.href.replace(/\/+$/, '');
 }
 
 const enc = encodeURIComponent;

@@ -1,4 +1,4 @@
-import type { ManifestIssue } from '../../manifest/src/manifest.types';
+import type { ManifestIssue } from '@cis490/contract';
 
 /** The receiver could not be talked to at all: refused, reset, unresolvable or silent past the timeout. */
 export class ReceiverUnreachableError extends Error {

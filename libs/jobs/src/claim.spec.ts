@@ -1,6 +1,6 @@
-import type { HostSpec } from '../../manifest/src/manifest.types';
-import type { JobView } from './job.types';
-import { capability, claimRequest, cudaCapability, JobsHarness, manifestOf, startJobs } from './testing/jobs-testing';
+import type { HostSpec } from '@cis490/manifest';
+import type { JobView } from '@cis490/contract';
+import { capability, claimRequest, cudaCapability, JobsHarness, manifestOf, startJobs } from '../../../test/support/jobs.testing';
 
 describe('claim', () => {
   let h: JobsHarness;

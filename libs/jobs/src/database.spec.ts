@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { databaseOptions, SQLITE_FILE_NAME } from './database';
-import { capability, claimRequest, cudaCapability, JobsHarness, manifestOf, startJobs } from './testing/jobs-testing';
+import { capability, claimRequest, cudaCapability, JobsHarness, manifestOf, startJobs } from '../../../test/support/jobs.testing';
 
 describe('database', () => {
   let h: JobsHarness;

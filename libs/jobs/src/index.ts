@@ -1,4 +1,3 @@
-export * from './job.types';
 export { Clock, SystemClock } from './clock';
 export { databaseOptions, SQLITE_FILE_NAME } from './database';
 export { JobEntity, JobEventEntity, WorkerEntity, JOBS_ENTITIES } from './entities';
@@ -14,10 +13,9 @@ export { JOBS_OPTIONS } from './jobs.options';
 export type { JobsOptions } from './jobs.options';
 export { JobsModule } from './jobs.module';
 export type { JobsModuleAsyncOptions } from './jobs.module';
-export { LOG_TAIL_MAX_BYTES, keepTail } from './log-tail';
 export { ManifestService, formatIssue } from './manifest.service';
 export type { ManifestLoadOutcome, ManifestStatus } from './manifest.service';
-export { QueueService, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './queue.service';
+export { QueueService } from './queue.service';
 export { StaleSweepService } from './stale-sweep.service';
 export type { SweepResult } from './stale-sweep.service';
 export { WorkersService } from './workers.service';

@@ -1,4 +1,4 @@
-import type { JobEvent, JobStatus, JobView } from './job.types';
+import type { JobEvent, JobStatus, JobView } from '@cis490/contract';
 
 /**
  * A `jobs` row as the driver returns it. PostgreSQL hands back BIGINT and

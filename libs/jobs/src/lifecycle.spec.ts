@@ -1,7 +1,6 @@
 import { ArtifactMissingError, JobConflictError } from './errors';
-import type { JobView } from './job.types';
-import { LOG_TAIL_MAX_BYTES } from './log-tail';
-import { capability, claimRequest, JobsHarness, manifestOf, startJobs } from './testing/jobs-testing';
+import { type JobView, LOG_TAIL_MAX_BYTES } from '@cis490/contract';
+import { capability, claimRequest, JobsHarness, manifestOf, startJobs } from '../../../test/support/jobs.testing';
 
 const SHA = 'a'.repeat(64);
 const OTHER_SHA = 'b'.repeat(64);

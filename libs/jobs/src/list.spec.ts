@@ -1,6 +1,6 @@
 import { AmbiguousJobIdError, InvalidCursorError, JobNotFoundError } from './errors';
-import type { JobStatus } from './job.types';
-import { capability, claimRequest, JobsHarness, manifestOf, startJobs } from './testing/jobs-testing';
+import type { JobStatus } from '@cis490/contract';
+import { capability, claimRequest, JobsHarness, manifestOf, startJobs } from '../../../test/support/jobs.testing';
 
 describe('QueueService read side', () => {
   let h: JobsHarness;

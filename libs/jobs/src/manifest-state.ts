@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { HostSpec, Manifest } from '../../manifest/src/manifest.types';
+import type { HostSpec, Manifest } from '@cis490/manifest';
 
 /**
  * The manifest the receiver runs on: the last one that loaded without errors,

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ManifestState } from './manifest-state';
-import { JobsHarness, startJobs } from './testing/jobs-testing';
+import { JobsHarness, startJobs } from '../../../test/support/jobs.testing';
 
 const VALID = `
 [defaults]

@@ -1,10 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { parseManifest, readManifestText } from '../../manifest/src';
-import type { HostSpec, ManifestIssue, ManifestResult } from '../../manifest/src/manifest.types';
+import {
+  parseManifest,
+  readManifestText,
+  type HostSpec,
+  type ManifestIssue,
+  type ManifestResult,
+} from '@cis490/manifest';
 import { AsyncMutex } from './async-mutex';
 import { Clock } from './clock';
 import { JOBS_OPTIONS, JobsOptions } from './jobs.options';
-import type { ReloadResult } from './job.types';
+import type { ReloadResult } from '@cis490/contract';
 import { ManifestState } from './manifest-state';
 import { QueueService } from './queue.service';
 

@@ -1,5 +1,4 @@
-import { EffectiveWorker, ineligibility } from '../../manifest/src/eligibility';
-import type { JobConstraints } from '../../manifest/src/manifest.types';
+import { EffectiveWorker, ineligibility, type JobConstraints } from '@cis490/manifest';
 
 export interface JudgedWorker {
   worker_id: string;

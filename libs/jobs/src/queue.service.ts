@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { effectiveWorker } from '../../manifest/src/eligibility';
-import type { HostSpec, JobSpec, Manifest } from '../../manifest/src/manifest.types';
+import { effectiveWorker, type HostSpec, type JobSpec, type Manifest } from '@cis490/manifest';
 import { Clock } from './clock';
 import {
   AmbiguousJobIdError,
@@ -10,21 +9,21 @@ import {
   JobNotFoundError,
 } from './errors';
 import { BACK_TO_PENDING, JobEventRow, JobRow, NewJobEvent, toJobEvent, toJobView } from './job-row';
-import type {
-  ClaimRequest,
-  CompleteRequest,
-  FailRequest,
-  HeartbeatRequest,
-  HeartbeatResponse,
-  JobCounts,
-  JobDetail,
-  JobListQuery,
-  JobPage,
-  JobStatus,
-  JobView,
-  ReloadResult,
-} from './job.types';
-import { keepTail } from './log-tail';
+import {
+  type ClaimRequest,
+  type CompleteRequest,
+  type FailRequest,
+  type HeartbeatRequest,
+  type HeartbeatResponse,
+  type JobCounts,
+  type JobDetail,
+  type JobListQuery,
+  type JobPage,
+  type JobStatus,
+  type JobView,
+  type ReloadResult,
+  keepTail,
+} from '@cis490/contract';
 import { ManifestState } from './manifest-state';
 import { pendingReason } from './pending-reason';
 import { Db, JobSettingsRow, QueueRepository } from './queue.repository';

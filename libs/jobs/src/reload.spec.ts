@@ -1,4 +1,4 @@
-import { capability, claimRequest, JobsHarness, jobSpec, manifestOf, startJobs } from './testing/jobs-testing';
+import { capability, claimRequest, JobsHarness, jobSpec, manifestOf, startJobs } from '../../../test/support/jobs.testing';
 
 describe('QueueService.reload', () => {
   let h: JobsHarness;

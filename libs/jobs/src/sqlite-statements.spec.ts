@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import * as path from 'node:path';
 import { SQLITE_FILE_NAME } from './database';
 import { QueueRepository } from './queue.repository';
-import { JobsHarness, manifestOf, startJobs } from './testing/jobs-testing';
+import { JobsHarness, manifestOf, startJobs } from '../../../test/support/jobs.testing';
 
 /** Lets other queued work run, as an `await` on real I/O would. */
 const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -1,6 +1,6 @@
-import type { JobView } from './job.types';
+import type { JobView } from '@cis490/contract';
 import { QueueRepository } from './queue.repository';
-import { capability, claimRequest, JobsHarness, manifestOf, startJobs } from './testing/jobs-testing';
+import { capability, claimRequest, JobsHarness, manifestOf, startJobs } from '../../../test/support/jobs.testing';
 
 describe('StaleSweepService', () => {
   let h: JobsHarness;

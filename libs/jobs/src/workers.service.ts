@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Capability } from '../../capability/src/capability.types';
+import type { Capability, WorkerView } from '@cis490/contract';
 import { Clock } from './clock';
 import { JOBS_OPTIONS, JobsOptions } from './jobs.options';
-import type { WorkerView } from './job.types';
 import { QueueRepository, WorkerRow } from './queue.repository';
 
 /** What a worker tells the receiver about itself when it claims. */

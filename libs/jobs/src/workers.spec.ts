@@ -1,7 +1,7 @@
-import type { HostSpec } from '../../manifest/src/manifest.types';
+import type { HostSpec } from '@cis490/manifest';
 import { JobConflictError, JobNotFoundError } from './errors';
 import { ManifestState } from './manifest-state';
-import { capability, claimRequest, cudaCapability, JobsHarness, manifestOf, startJobs } from './testing/jobs-testing';
+import { capability, claimRequest, cudaCapability, JobsHarness, manifestOf, startJobs } from '../../../test/support/jobs.testing';
 
 describe('workers and pending reasons', () => {
   let h: JobsHarness;

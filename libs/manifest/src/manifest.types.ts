@@ -1,3 +1,7 @@
+import type { ManifestIssue } from '@cis490/contract';
+
+export type { ManifestIssue };
+
 /** Hyper-parameter types a `[models.X].hyper` schema may name. */
 export type HyperType = 'int' | 'float' | 'bool' | 'string' | 'array' | 'table';
 
@@ -57,15 +61,6 @@ export interface Manifest {
   models: Record<string, ModelSchema>;
   hosts: Record<string, HostSpec>;
   jobs: JobSpec[];
-}
-
-/** One validation problem, e.g. `{path: 'jobs[3].min_vram_gib', message: 'must be >= 0'}`. */
-export interface ManifestIssue {
-  path: string;
-  message: string;
-  /** 1-based, for TOML syntax errors. */
-  line?: number;
-  column?: number;
 }
 
 export type ManifestResult =

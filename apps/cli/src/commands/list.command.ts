@@ -1,5 +1,5 @@
 import { Command, CommandRunner, Help, Option } from 'nest-commander';
-import type { JobStatus } from '../../../../libs/jobs/src/job.types';
+import type { JobStatus } from '@cis490/contract';
 import { CliContext } from '../cli.context';
 import { formatJobList } from '../format/job-list.format';
 import { parseName, parsePositiveInt, parseStatus } from '../option-values';

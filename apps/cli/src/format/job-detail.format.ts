@@ -1,4 +1,4 @@
-import type { JobDetail, JobView } from '../../../../libs/jobs/src/job.types';
+import type { JobDetail, JobView } from '@cis490/contract';
 import { Palette } from '../output/colors';
 import { relativeTime, shortTimestamp } from '../output/relative-time';
 import { renderFields, renderTable } from '../output/table';

@@ -1,4 +1,4 @@
-import type { JobPage } from '../../../../libs/jobs/src/job.types';
+import type { JobPage } from '@cis490/contract';
 import { Palette } from '../output/colors';
 import { relativeTime } from '../output/relative-time';
 import { renderTable } from '../output/table';

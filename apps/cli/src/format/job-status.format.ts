@@ -1,4 +1,4 @@
-import { JOB_STATUSES, JobCounts, JobStatus } from '../../../../libs/jobs/src/job.types';
+import { JOB_STATUSES, JobCounts, JobStatus } from '@cis490/contract';
 import { Palette } from '../output/colors';
 
 export function colorStatus(status: JobStatus, colors: Palette): string {

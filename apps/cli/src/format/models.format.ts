@@ -1,4 +1,4 @@
-import type { ArtifactRecord } from '../../../../libs/jobs/src/job.types';
+import type { ArtifactRecord } from '@cis490/contract';
 import { Palette } from '../output/colors';
 import { relativeTime } from '../output/relative-time';
 import { renderTable } from '../output/table';

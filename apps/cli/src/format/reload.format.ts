@@ -1,5 +1,5 @@
-import type { ReloadResult } from '../../../../libs/jobs/src/job.types';
-import type { ManifestIssue } from '../../../../libs/manifest/src/manifest.types';
+import type { ReloadResult } from '@cis490/contract';
+import type { ManifestIssue } from '@cis490/contract';
 import { Palette } from '../output/colors';
 
 /** `jobs[3].min_vram_gib: must be >= 0`, or `12:7: invalid TOML: …` for a syntax error. */

@@ -1,4 +1,4 @@
-import type { HealthView, JobView, WorkerView } from '../../../../libs/jobs/src/job.types';
+import type { HealthView, JobView, WorkerView } from '@cis490/contract';
 import { Palette } from '../output/colors';
 import { duration, relativeTime } from '../output/relative-time';
 import { renderFields, renderTable } from '../output/table';

@@ -4,7 +4,7 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ReceiverClient, ReceiverError } from '../../../../libs/client/src';
+import { ReceiverClient, ReceiverError } from '@cis490/client';
 import { BundleVerificationError, pullBundle } from './bundle-download';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, promises as fsp } from 'node:fs';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ReceiverClient } from '../../../../libs/client/src';
+import type { ReceiverClient } from '@cis490/client';
 import { formatBytes } from '../output/text';
 
 export interface PulledBundle {

@@ -1,5 +1,5 @@
-import type { ReceiverClient } from '../../../../libs/client/src';
-import type { JobListQuery, JobPage } from '../../../../libs/jobs/src/job.types';
+import type { ReceiverClient } from '@cis490/client';
+import type { JobListQuery, JobPage } from '@cis490/contract';
 
 /** The receiver's largest page (SPEC §3). */
 export const MAX_PAGE = 1000;

@@ -3,7 +3,7 @@ import { Type } from 'class-transformer';
 import {
   IsArray, IsBoolean, IsInt, IsNumber, IsOptional, IsString, MaxLength, Min, MinLength, ValidateNested,
 } from 'class-validator';
-import type { Capability, Gpu } from '../../../../libs/capability/src/capability.types';
+import type { Capability, Gpu } from '@cis490/contract';
 
 export class GpuDto implements Gpu {
   @ApiProperty({ example: 'NVIDIA GeForce RTX 3090' })

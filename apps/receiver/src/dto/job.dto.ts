@@ -5,9 +5,21 @@ import {
   MinLength, ValidateNested,
 } from 'class-validator';
 import {
-  ClaimRequest, CompleteRequest, FailRequest, HeartbeatRequest, HeartbeatResponse, JOB_STATUSES, JobCounts,
-  JobDetail, JobEvent, JobListQuery, JobPage, JobStatus, JobView, RequeueRequest,
-} from '../../../../libs/jobs/src/job.types';
+  ClaimRequest,
+  CompleteRequest,
+  FailRequest,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  JOB_STATUSES,
+  JobCounts,
+  JobDetail,
+  JobEvent,
+  JobListQuery,
+  JobPage,
+  JobStatus,
+  JobView,
+  RequeueRequest,
+} from '@cis490/contract';
 import { CapabilityDto } from './capability.dto';
 
 const WORKER_ID = /^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}$/;

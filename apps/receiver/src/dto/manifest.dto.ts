@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { HealthView, ReloadResult } from '../../../../libs/jobs/src/job.types';
+import type { HealthView, ReloadResult } from '@cis490/contract';
 import { JobCountsDto } from './job.dto';
 
 export class ManifestIssueDto {

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
-import type { ArtifactRecord, UploadResult } from '../../../../libs/jobs/src/job.types';
+import type { ArtifactRecord, UploadResult } from '@cis490/contract';
 
 export class UploadResultDto implements UploadResult {
   @ApiProperty() sha256: string;

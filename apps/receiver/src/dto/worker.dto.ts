@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { WorkerView } from '../../../../libs/jobs/src/job.types';
+import type { WorkerView } from '@cis490/contract';
 import { CapabilityDto } from './capability.dto';
 
 export class WorkerDto implements WorkerView {

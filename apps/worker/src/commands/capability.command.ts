@@ -1,5 +1,5 @@
 import { Command, Option } from 'nest-commander';
-import { detectCapability } from '../../../../libs/capability/src';
+import { detectCapability } from '@cis490/capability';
 import { capabilityLines } from '../capability.format';
 import { trainerCheckout } from '../trainer-command';
 import { WorkerFlags } from '../worker.config';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ReceiverClient } from '../../../../libs/client/src';
-import type { JobStatus } from '../../../../libs/jobs/src/job.types';
+import { ReceiverClient } from '@cis490/client';
+import type { JobStatus } from '@cis490/contract';
 import { WorkerLog } from './worker.log';
 
 export interface HeartbeatTarget {

@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import type { JobView } from '../../../../libs/jobs/src/job.types';
+import type { JobView } from '@cis490/contract';
 
 /** Where one job runs: `<work_dir>/<job_id>/`, with the trainer's inputs and outputs. */
 export interface JobDir {

@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
-import { BundlePacker, PackResult } from '../../../../libs/artifacts/src';
-import { CallOptions, ReceiverClient, ReceiverError } from '../../../../libs/client/src';
-import type { ClaimResponse, FailRequest, JobView, UploadResult } from '../../../../libs/jobs/src/job.types';
+import { BundlePacker, PackResult } from '@cis490/artifacts';
+import { CallOptions, ReceiverClient, ReceiverError } from '@cis490/client';
+import type { ClaimResponse, FailRequest, JobView, UploadResult } from '@cis490/contract';
 import type { WorkerConfig } from '../worker.config';
 import { HeartbeatLoop } from './heartbeat.loop';
 import { InvalidMetricsError, JobDir, prepareJobDir, readMetrics, trainerEnv } from './job-dir';

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Capability } from '../../../../libs/capability/src';
-import { ReceiverClient, ReceiverError, RetryOptions } from '../../../../libs/client/src';
-import type { ClaimRequest } from '../../../../libs/jobs/src/job.types';
+import { ReceiverClient, ReceiverError, RetryOptions } from '@cis490/client';
+import type { Capability, ClaimRequest } from '@cis490/contract';
 import { describeCapability } from '../capability.format';
 import type { WorkerConfig } from '../worker.config';
 import { JobRunner } from './job.runner';

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import type { JobStatus } from '../job.types';
+import type { JobStatus } from '@cis490/contract';
 
 /** One transition of a job; `id` orders a job's events oldest first. */
 @Entity('job_events')

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { JobStatus } from '../job.types';
+import type { JobStatus } from '@cis490/contract';
 
 /**
  * A job row. The schema itself is owned by the migrations; this class

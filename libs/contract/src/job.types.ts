@@ -2,7 +2,7 @@
  * The job API's JSON shapes (SPEC §3), shared by the receiver's DTOs and the
  * typed client used by the worker and the CLI.
  */
-import type { Capability } from '../../capability/src/capability.types';
+import type { Capability } from './capability.types';
 
 export const JOB_STATUSES = ['pending', 'claimed', 'running', 'completed', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -127,6 +127,15 @@ export interface WorkerView {
   last_seen: string;
   online: boolean;
   current_job_ids: string[];
+}
+
+/** One validation problem, e.g. `{path: 'jobs[3].min_vram_gib', message: 'must be >= 0'}`. */
+export interface ManifestIssue {
+  path: string;
+  message: string;
+  /** 1-based, for TOML syntax errors. */
+  line?: number;
+  column?: number;
 }
 
 export interface ReloadResult {

@@ -5,17 +5,18 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DataSource } from 'typeorm';
-import type { Capability } from '../../../capability/src/capability.types';
-import type { HostSpec, JobSpec, Manifest } from '../../../manifest/src/manifest.types';
-import { Clock } from '../clock';
-import { databaseOptions } from '../database';
-import { JobsModule } from '../jobs.module';
-import type { JobsOptions } from '../jobs.options';
-import type { ClaimRequest } from '../job.types';
-import { ManifestService } from '../manifest.service';
-import { QueueService } from '../queue.service';
-import { StaleSweepService } from '../stale-sweep.service';
-import { WorkersService } from '../workers.service';
+import type { Capability, ClaimRequest } from '@cis490/contract';
+import type { HostSpec, JobSpec, Manifest } from '@cis490/manifest';
+import {
+  Clock,
+  databaseOptions,
+  JobsModule,
+  type JobsOptions,
+  ManifestService,
+  QueueService,
+  StaleSweepService,
+  WorkersService,
+} from '@cis490/jobs';
 
 /** A clock that moves only when told to. */
 export class FakeClock extends Clock {

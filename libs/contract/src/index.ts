@@ -1,0 +1,6 @@
+export * from './capability.types';
+export * from './job.types';
+export * from './limits';
+export { LOG_TAIL_MAX_BYTES, keepTail } from './log-tail';
+export * from './patterns';
+export * from './wire';
