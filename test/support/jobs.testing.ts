@@ -1,22 +1,25 @@
 import { Test, TestingModule } from '@nestjs/testing';
-import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
+import { getDataSourceToken } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Readable } from 'node:stream';
 import type { DataSource } from 'typeorm';
-import type { Capability, ClaimRequest } from '@cis490/contract';
-import type { HostSpec, JobSpec, Manifest } from '@cis490/manifest';
+import { ArtifactsModule, ArtifactStore, ZSTD_MAGIC } from '@cis490/artifacts';
+import type { Capability, ClaimRequest, JobView } from '@cis490/contract';
+import { Db, DbModule } from '@cis490/db';
 import {
   Clock,
-  databaseOptions,
   JobsModule,
   type JobsOptions,
-  ManifestService,
+  ManifestLoader,
   QueueService,
   StaleSweepService,
   WorkersService,
 } from '@cis490/jobs';
+import { type HostSpec, type JobSpec, type Manifest, ManifestModule, ManifestService } from '@cis490/manifest';
+import { jobConstraints } from './manifest.fixtures';
 
 /** A clock that moves only when told to. */
 export class FakeClock extends Clock {
@@ -73,15 +76,17 @@ export function jobSpec(input: JobInput = {}, manifest_order = 0): JobSpec {
     train_hosts: input.train_hosts ?? [],
     seed: input.seed ?? 0,
   };
-  const min_vram_gib = input.min_vram_gib ?? 0;
+  const { model: _model, ...constraints } = jobConstraints({
+    require_cuda: input.require_cuda,
+    prefer_cuda: input.prefer_cuda,
+    min_vram_gib: input.min_vram_gib,
+    min_ram_gib: input.min_ram_gib,
+    allowed_hosts: input.allowed_hosts,
+  });
   return {
     id: input.id ?? createHash('sha256').update(JSON.stringify(identity)).digest('hex'),
     ...identity,
-    require_cuda: (input.require_cuda ?? false) || min_vram_gib > 0,
-    prefer_cuda: input.prefer_cuda ?? false,
-    min_vram_gib,
-    min_ram_gib: input.min_ram_gib ?? 0,
-    allowed_hosts: input.allowed_hosts ?? [],
+    ...constraints,
     priority: input.priority ?? 0,
     max_attempts: input.max_attempts ?? 3,
     timeout_s: input.timeout_s ?? 0,
@@ -99,15 +104,31 @@ export function manifestOf(jobs: JobInput[], hosts: Record<string, HostSpec> = {
   };
 }
 
+/** Bytes the artifact store takes as a bundle (it checks the zstd magic number, not the frames). */
+export function bundleBytes(content: string): Buffer {
+  return Buffer.concat([ZSTD_MAGIC, Buffer.from(content)]);
+}
+
+export const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+
 export interface JobsHarness {
   module: TestingModule;
   queue: QueueService;
   workers: WorkersService;
   sweep: StaleSweepService;
+  loader: ManifestLoader;
   manifest: ManifestService;
+  artifacts: ArtifactStore;
+  db: Db;
   clock: FakeClock;
   dataSource: DataSource;
   dataDir: string;
+  /** A claim; answers the job handed out, or null. */
+  claim(req: ClaimRequest): Promise<JobView | null>;
+  /** Puts these `[hosts.*]` entries in force, as if a manifest declaring them had loaded. */
+  useHosts(hosts: HostSpec[]): void;
+  /** Stores `bundle` as an artifact of `jobId`, as an upload would; answers its SHA-256. */
+  storeBundle(jobId: string, bundle: Buffer): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -118,27 +139,42 @@ export async function startJobs(options: Partial<JobsOptions> = {}): Promise<Job
   try {
     const module = await Test.createTestingModule({
       imports: [
-        TypeOrmModule.forRoot(databaseOptions({ dataDir })),
-        JobsModule.register({
-          staleAfterS: 600,
-          heartbeatIntervalS: 30,
-          manifestPath: path.join(dataDir, 'training_manifest.toml'),
-          ...options,
+        DbModule.forRootAsync({ useFactory: () => ({ dataDir }) }),
+        ManifestModule.forRootAsync({ useFactory: () => ({ path: path.join(dataDir, 'training_manifest.toml') }) }),
+        ArtifactsModule.forStore({
+          useFactory: () => ({ modelsDir: path.join(dataDir, 'models'), maxUploadBytes: 1024 ** 2 }),
         }),
+        JobsModule.forRootAsync({ useFactory: () => ({ staleAfterS: 600, heartbeatIntervalS: 30, ...options }) }),
       ],
     })
       .overrideProvider(Clock)
       .useValue(clock)
       .compile();
+    // Tests read outcomes, not log lines.
+    module.useLogger(false);
+    const queue = module.get(QueueService);
+    const manifest = module.get(ManifestService);
+    const artifacts = module.get(ArtifactStore);
     return {
       module,
-      queue: module.get(QueueService),
+      queue,
       workers: module.get(WorkersService),
       sweep: module.get(StaleSweepService),
-      manifest: module.get(ManifestService),
+      loader: module.get(ManifestLoader),
+      manifest,
+      artifacts,
+      db: module.get(Db),
       clock,
       dataSource: module.get<DataSource>(getDataSourceToken()),
       dataDir,
+      claim: async (req) => (await queue.claim(req))?.job ?? null,
+      useHosts: (hosts) => {
+        const manifest_ = manifestOf([], Object.fromEntries(hosts.map((h) => [h.hostname, h])));
+        manifest.accept(manifest_, clock.now().toISOString(), 'hosts for a test', []);
+      },
+      storeBundle: async (jobId, bundle) =>
+        (await artifacts.receive({ jobId, model: 'gbt', mode: 'realistic', workerId: 'w1', body: Readable.from([bundle]) }))
+          .sha256,
       close: async () => {
         await module.close();
         fs.rmSync(dataDir, { recursive: true, force: true });

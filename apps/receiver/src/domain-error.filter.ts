@@ -16,6 +16,7 @@ import {
   JobConflictError,
   JobNotFoundError,
 } from '@cis490/jobs';
+import { DatabaseUnavailableError } from './health.service';
 
 type DomainError = Error & { matches?: string[] };
 
@@ -33,6 +34,7 @@ const STATUS = new Map<Function, HttpStatus>([
   [InvalidArtifactNameError, HttpStatus.BAD_REQUEST],
   // Nobody is left to read it, but the answer still must not be a 5xx.
   [UploadAbortedError, HttpStatus.BAD_REQUEST],
+  [DatabaseUnavailableError, HttpStatus.SERVICE_UNAVAILABLE],
 ]);
 
 const REASON: Partial<Record<HttpStatus, string>> = {
@@ -43,6 +45,7 @@ const REASON: Partial<Record<HttpStatus, string>> = {
   [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: 'Unsupported Media Type',
   [HttpStatus.PAYLOAD_TOO_LARGE]: 'Payload Too Large',
   [HttpStatus.INSUFFICIENT_STORAGE]: 'Insufficient Storage',
+  [HttpStatus.SERVICE_UNAVAILABLE]: 'Service Unavailable',
 };
 
 /** Maps the libraries' domain errors to HTTP answers in the NestJS error shape, in one place. */

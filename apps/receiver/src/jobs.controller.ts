@@ -4,29 +4,20 @@ import {
   ApiOperation, ApiSecurity, ApiTags, ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ArtifactStore } from '@cis490/artifacts';
 import { OperatorGuard, WorkerGuard } from '@cis490/auth';
-import { ManifestService, QueueService } from '@cis490/jobs';
 import type { ClaimResponse, HeartbeatResponse, JobDetail, JobPage, JobView } from '@cis490/contract';
-import { ReceiverConfig } from './config/receiver.config';
+import { QueueService } from '@cis490/jobs';
 import {
   ClaimAnswerDto, ClaimDto, CompleteDto, FailDto, HeartbeatAnswerDto, HeartbeatDto, JobDetailDto, JobDto, JobPageDto,
   ListJobsQueryDto, RequeueDto,
 } from './dto/job.dto';
-import { MetricsService } from './metrics.service';
 
 const ID = 'a job id or a unique prefix of at least 8 hex characters';
 
 @ApiTags('jobs')
 @Controller('v1')
 export class JobsController {
-  constructor(
-    private readonly queue: QueueService,
-    private readonly manifest: ManifestService,
-    private readonly store: ArtifactStore,
-    private readonly config: ReceiverConfig,
-    private readonly metrics: MetricsService,
-  ) {}
+  constructor(private readonly queue: QueueService) {}
 
   @Post('job/claim')
   @HttpCode(200)
@@ -39,17 +30,9 @@ export class JobsController {
     @Body() dto: ClaimDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ClaimResponse | undefined> {
-    const job = await this.queue.claim(dto, this.manifest.hostFor(dto.hostname));
-    if (!job) {
-      reply.status(204);
-      return undefined;
-    }
-    this.metrics.claims.inc();
-    return {
-      job,
-      heartbeat_interval_s: this.config.heartbeatIntervalS,
-      stale_after_s: this.config.staleAfterS,
-    };
+    const answer = await this.queue.claim(dto);
+    if (!answer) reply.status(204);
+    return answer ?? undefined;
   }
 
   @Post('job/:id/heartbeat')
@@ -78,7 +61,7 @@ export class JobsController {
   @ApiConflictResponse({ description: 'not this worker’s job, or not claimed/running' })
   @ApiUnprocessableEntityResponse({ description: 'no such artifact uploaded for this job' })
   async complete(@Param('id') id: string, @Body() dto: CompleteDto): Promise<JobView> {
-    return this.queue.complete(id, dto, (jobId, sha) => this.store.has(jobId, sha));
+    return this.queue.complete(id, dto);
   }
 
   @Post('job/:id/fail')
@@ -119,7 +102,7 @@ export class JobsController {
   @ApiOperation({ summary: 'List jobs, a page at a time, with counts by status' })
   @ApiOkResponse({ type: JobPageDto })
   list(@Query() query: ListJobsQueryDto): Promise<JobPage> {
-    return this.queue.list({ ...query, limit: query.limit ?? 100 });
+    return this.queue.list(query);
   }
 
   @Get('job/:id')

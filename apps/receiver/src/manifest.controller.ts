@@ -1,14 +1,14 @@
 import { Controller, HttpCode, Post, UnprocessableEntityException, UseGuards } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { OperatorGuard } from '@cis490/auth';
-import { ManifestService } from '@cis490/jobs';
 import type { ReloadResult } from '@cis490/contract';
+import { ManifestLoader } from '@cis490/jobs';
 import { ReloadRejectedDto, ReloadResultDto } from './dto/manifest.dto';
 
 @ApiTags('manifest')
 @Controller('v1/manifest')
 export class ManifestController {
-  constructor(private readonly manifest: ManifestService) {}
+  constructor(private readonly loader: ManifestLoader) {}
 
   @Post('reload')
   @HttpCode(200)
@@ -18,7 +18,7 @@ export class ManifestController {
   @ApiOkResponse({ type: ReloadResultDto })
   @ApiUnprocessableEntityResponse({ type: ReloadRejectedDto, description: 'every validation error; nothing changed' })
   async reload(): Promise<ReloadResult> {
-    const outcome = await this.manifest.load();
+    const outcome = await this.loader.load();
     if (outcome.ok) return outcome.result;
     const n = outcome.errors.length;
     throw new UnprocessableEntityException({

@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { QueueService } from '@cis490/jobs';
 import { JOB_STATUSES } from '@cis490/contract';
+import { QueueService } from '@cis490/jobs';
+
+/** A claim that handed out a job answers 200 here (204: nothing eligible). */
+const CLAIM_ROUTE = '/v1/job/claim';
 
 /** The receiver's Prometheus metrics, in a registry of its own (one per app, so tests stay apart). */
 @Injectable()
@@ -43,5 +46,11 @@ export class MetricsService {
       },
     });
     collectDefaultMetrics({ register: this.registry, prefix: 'cis490_receiver_' });
+  }
+
+  /** One answered request; `route` is the matched route's pattern. */
+  observe(method: string, route: string, statusCode: number, seconds: number): void {
+    this.httpDuration.observe({ method, route, status_code: statusCode }, seconds);
+    if (route === CLAIM_ROUTE && statusCode === 200) this.claims.inc();
   }
 }

@@ -89,10 +89,7 @@ export async function createReceiverApp(
 
   const metrics = app.get(MetricsService);
   adapter.getInstance().addHook('onResponse', async (request, reply) => {
-    metrics.httpDuration.observe(
-      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: reply.statusCode },
-      reply.elapsedTime / 1000,
-    );
+    metrics.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   });
 
   const document = SwaggerModule.createDocument(

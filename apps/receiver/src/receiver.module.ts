@@ -1,58 +1,66 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule, ConfigService, registerAs } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { join } from 'node:path';
-import { ArtifactStore } from '@cis490/artifacts';
+import { ArtifactsModule } from '@cis490/artifacts';
 import { AuthTokens, OperatorGuard, WorkerGuard } from '@cis490/auth';
-import { JobsModule, databaseOptions } from '@cis490/jobs';
+import { DbModule } from '@cis490/db';
+import { JobsModule } from '@cis490/jobs';
+import { ManifestModule } from '@cis490/manifest';
 import { ReceiverConfig } from './config/receiver.config';
 import { DomainErrorFilter } from './domain-error.filter';
 import { HealthController } from './health.controller';
+import { HealthService } from './health.service';
 import { JobsController } from './jobs.controller';
 import { ManifestController } from './manifest.controller';
-import { ManifestLoader } from './manifest.loader';
 import { MetricsService } from './metrics.service';
 import { ModelsController } from './models.controller';
 import { StaleSweepScheduler } from './stale-sweep.scheduler';
+import { UploadService } from './upload/upload.service';
 import { WorkersController } from './workers.controller';
+
+const RECEIVER = 'receiver';
+
+/** The validated configuration, as every module of the receiver reads it. */
+const fromConfig = <T>(pick: (config: ReceiverConfig) => T) => ({
+  inject: [ConfigService],
+  useFactory: (config: ConfigService) => pick(config.getOrThrow<ReceiverConfig>(RECEIVER)),
+});
 
 @Module({})
 export class ReceiverModule {
+  /** `config` comes validated from `loadReceiverConfig` (SPEC §4): a bad variable never gets this far. */
   static forRoot(config: ReceiverConfig): DynamicModule {
     return {
       module: ReceiverModule,
       imports: [
-        ScheduleModule.forRoot(),
-        TypeOrmModule.forRoot(databaseOptions({ dataDir: config.dataDir, databaseUrl: config.databaseUrl })),
-        JobsModule.forRootAsync({
-          useFactory: () => ({
-            staleAfterS: config.staleAfterS,
-            heartbeatIntervalS: config.heartbeatIntervalS,
-            manifestPath: config.manifestPath,
-          }),
+        ConfigModule.forRoot({
+          isGlobal: true,
+          ignoreEnvFile: true,
+          skipProcessEnv: true,
+          load: [registerAs(RECEIVER, () => config)],
         }),
+        ScheduleModule.forRoot(),
+        DbModule.forRootAsync(fromConfig((c) => ({ dataDir: c.dataDir, databaseUrl: c.databaseUrl }))),
+        ManifestModule.forRootAsync(fromConfig((c) => ({ path: c.manifestPath }))),
+        ArtifactsModule.forStore(
+          fromConfig((c) => ({ modelsDir: join(c.dataDir, 'models'), maxUploadBytes: c.maxUploadBytes })),
+        ),
+        JobsModule.forRootAsync(
+          fromConfig((c) => ({ staleAfterS: c.staleAfterS, heartbeatIntervalS: c.heartbeatIntervalS })),
+        ),
       ],
       controllers: [JobsController, ModelsController, WorkersController, ManifestController, HealthController],
       providers: [
-        { provide: ReceiverConfig, useValue: config },
-        { provide: AuthTokens, useValue: config },
-        {
-          provide: ArtifactStore,
-          useFactory: async () => {
-            const store = new ArtifactStore({
-              modelsDir: join(config.dataDir, 'models'),
-              maxUploadBytes: config.maxUploadBytes,
-            });
-            await store.init();
-            return store;
-          },
-        },
+        { provide: ReceiverConfig, ...fromConfig((c) => c) },
+        { provide: AuthTokens, useExisting: ReceiverConfig },
         { provide: APP_FILTER, useClass: DomainErrorFilter },
         OperatorGuard,
         WorkerGuard,
         MetricsService,
-        ManifestLoader,
+        HealthService,
+        UploadService,
         StaleSweepScheduler,
       ],
     };

@@ -1,6 +1,5 @@
 import { promises as fsp } from 'node:fs';
-import type { ArtifactRecord } from '@cis490/contract';
-import { ARTIFACT_NAME, SHA256_HEX } from './artifact-names';
+import { type ArtifactRecord, NAME_PATTERN, SHA256_HEX } from '@cis490/contract';
 
 /**
  * `<models_dir>/index.jsonl`, one ArtifactRecord per line, held in memory.
@@ -113,8 +112,8 @@ function parseRecord(line: string): ArtifactRecord | null {
   const ok =
     typeof r.sha256 === 'string' && SHA256_HEX.test(r.sha256) &&
     typeof r.size === 'number' && Number.isSafeInteger(r.size) && r.size >= 0 &&
-    typeof r.model === 'string' && ARTIFACT_NAME.test(r.model) &&
-    typeof r.mode === 'string' && ARTIFACT_NAME.test(r.mode) &&
+    typeof r.model === 'string' && NAME_PATTERN.test(r.model) &&
+    typeof r.mode === 'string' && NAME_PATTERN.test(r.mode) &&
     typeof r.job_id === 'string' &&
     typeof r.worker_id === 'string' &&
     typeof r.uploaded_at === 'string';

@@ -1,10 +1,5 @@
 import * as path from 'node:path';
 
-/** The manifest's pattern for model and mode names (SPEC §1). */
-export const ARTIFACT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
-export const SHA256_HEX = /^[0-9a-f]{64}$/;
-
 export const BUNDLE_FILE = 'bundle.tar.zst';
 
 /** `<model>_<mode>/<sha256>/bundle.tar.zst`, with `/` on every platform: the form the API answers. */

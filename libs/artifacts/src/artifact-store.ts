@@ -3,9 +3,9 @@ import { promises as fsp, statSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { finished, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ArtifactRecord, UploadResult } from '@cis490/contract';
+import { type ArtifactRecord, NAME_PATTERN, SHA256_HEX, type UploadResult } from '@cis490/contract';
 import { ArtifactIndex } from './artifact-index';
-import { ARTIFACT_NAME, BUNDLE_FILE, bundleRelativePath, isInside, SHA256_HEX } from './artifact-names';
+import { BUNDLE_FILE, bundleRelativePath, isInside } from './artifact-names';
 import {
   DigestMismatchError, InvalidArtifactNameError, NotZstdError, StorageError, UploadAbortedError, UploadTooLargeError,
 } from './artifact.errors';
@@ -68,6 +68,11 @@ export class ArtifactStore {
     } catch (err) {
       throw new StorageError(`open the models dir ${this.modelsDir}`, err);
     }
+  }
+
+  /** Refuses an upload whose declared length is over the limit, before a byte of it is read. */
+  assertFits(declaredBytes: number): void {
+    if (declaredBytes > this.maxUploadBytes) throw new UploadTooLargeError(this.maxUploadBytes);
   }
 
   /**
@@ -250,7 +255,7 @@ function isRefusal(err: unknown): err is Error {
 }
 
 function checkName(field: 'model' | 'mode', value: string): void {
-  if (typeof value !== 'string' || !ARTIFACT_NAME.test(value)) throw new InvalidArtifactNameError(field, value);
+  if (typeof value !== 'string' || !NAME_PATTERN.test(value)) throw new InvalidArtifactNameError(field, value);
 }
 
 /** Detaches a body the store gave up on and lets it drain, so the request can end and be answered. */

@@ -1,3 +1,5 @@
+import { NAME_PATTERN } from '@cis490/contract';
+
 /**
  * The artifact store's failures, free of HTTP: the receiver maps each class to
  * its status code in one filter.
@@ -66,7 +68,7 @@ export class UploadAbortedError extends Error {
 /** A model or mode name that could not be a single directory name inside the models dir (HTTP 400). */
 export class InvalidArtifactNameError extends Error {
   constructor(field: 'model' | 'mode', value: string) {
-    super(`${field} ${JSON.stringify(value)} is not a valid name (^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$)`);
+    super(`${field} ${JSON.stringify(value)} is not a valid name (${NAME_PATTERN.source})`);
     this.name = 'InvalidArtifactNameError';
   }
 }

@@ -12,6 +12,8 @@ export class ArtifactsModule {
   static forStore(options: { inject?: any[]; useFactory: (...args: any[]) => ArtifactStoreOptions }): DynamicModule {
     return {
       module: ArtifactsModule,
+      // The receiver's lifecycle checks the store (a completed job must have its bundle).
+      global: true,
       providers: [
         {
           provide: ArtifactStore,

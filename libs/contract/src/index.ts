@@ -2,5 +2,6 @@ export * from './capability.types';
 export * from './job.types';
 export * from './limits';
 export { LOG_TAIL_MAX_BYTES, keepTail } from './log-tail';
+export * from './manifest-issue';
 export * from './patterns';
 export * from './wire';

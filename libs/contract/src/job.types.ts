@@ -129,15 +129,6 @@ export interface WorkerView {
   current_job_ids: string[];
 }
 
-/** One validation problem, e.g. `{path: 'jobs[3].min_vram_gib', message: 'must be >= 0'}`. */
-export interface ManifestIssue {
-  path: string;
-  message: string;
-  /** 1-based, for TOML syntax errors. */
-  line?: number;
-  column?: number;
-}
-
 export interface ReloadResult {
   added: number;
   updated: number;

@@ -15,8 +15,9 @@ describe('claim', () => {
   /** Claims until nothing is left; answers the models' modes in claim order. */
   async function drain(worker: string, cap = cpu, host?: HostSpec, extra = {}): Promise<string[]> {
     const order: string[] = [];
+    h.useHosts(host ? [host] : []);
     for (;;) {
-      const job = await h.queue.claim(claimRequest(worker, cap, extra), host);
+      const job = await h.claim(claimRequest(worker, cap, extra));
       if (!job) return order;
       order.push(job.mode);
     }
@@ -24,10 +25,10 @@ describe('claim', () => {
 
   it('hands out the job with attempts += 1, the worker and timestamps, and records the claim', async () => {
     await h.queue.reload(manifestOf([{ mode: 'a', max_attempts: 2 }]));
-    const job = (await h.queue.claim(claimRequest('w1', cpu), undefined)) as JobView;
+    const job = (await h.claim(claimRequest('w1', cpu))) as JobView;
     const now = h.clock.now().toISOString();
     expect(job).toMatchObject({ status: 'claimed', attempts: 1, worker_id: 'w1', claimed_at: now, heartbeat_at: now });
-    expect(await h.queue.claim(claimRequest('w1', cpu), undefined)).toBeNull();
+    expect(await h.claim(claimRequest('w1', cpu))).toBeNull();
     const detail = await h.queue.get(job.id);
     expect(detail.events.map((e) => [e.from, e.to, e.worker_id])).toEqual([
       [null, 'pending', null],
@@ -67,7 +68,7 @@ describe('claim', () => {
 
   it('serializes require_cuda as it takes effect', async () => {
     await h.queue.reload(manifestOf([{ mode: 'v', min_vram_gib: 8, require_cuda: false }]));
-    const job = await h.queue.claim(claimRequest('g', gpu), undefined);
+    const job = await h.claim(claimRequest('g', gpu));
     expect(job).toMatchObject({ require_cuda: true, min_vram_gib: 8 });
   });
 
@@ -125,7 +126,7 @@ describe('claim', () => {
   it('hands each job out exactly once to 250 concurrent claims, with one claim event each', async () => {
     await h.queue.reload(manifestOf(Array.from({ length: 100 }, (_, i) => ({ mode: `m${i}` }))));
     const answers = await Promise.all(
-      Array.from({ length: 250 }, (_, i) => h.queue.claim(claimRequest(`w${i % 7}`, cpu), undefined)),
+      Array.from({ length: 250 }, (_, i) => h.claim(claimRequest(`w${i % 7}`, cpu))),
     );
     const claimed = answers.filter((j): j is JobView => j !== null);
     expect(claimed).toHaveLength(100);

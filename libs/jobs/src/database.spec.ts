@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { databaseOptions, SQLITE_FILE_NAME } from './database';
+import { databaseOptions, SQLITE_FILE_NAME } from '@cis490/db';
 import { capability, claimRequest, cudaCapability, JobsHarness, manifestOf, startJobs } from '../../../test/support/jobs.testing';
 
 describe('database', () => {
@@ -59,7 +59,7 @@ describe('database', () => {
   it('claims by walking a claim-order index, without sorting', async () => {
     for (const cap of [capability(), cudaCapability()]) {
       const [plan] = await plansOf(
-        () => h.queue.claim(claimRequest('w', cap, { deny_jobs: ['m2'] }), undefined),
+        () => h.claim(claimRequest('w', cap, { deny_jobs: ['m2'] })),
         /^\s*UPDATE jobs/,
       );
       expect(plan).toMatch(cap.cuda ? /idx_jobs_claim_cuda/ : /idx_jobs_claim_cpu/);
@@ -88,5 +88,31 @@ describe('database', () => {
     expect(stale).toMatch(/idx_jobs_status_heartbeat/);
     const [prefix] = await plansOf(() => h.queue.resolveId('0123456789').catch(() => null), /id >= /);
     expect(prefix).toMatch(/PRIMARY KEY|sqlite_autoindex_jobs/);
+  });
+});
+
+describe('schema', () => {
+  let h: JobsHarness;
+  beforeAll(async () => {
+    h = await startJobs();
+  });
+  afterAll(() => h.close());
+
+  it('holds the rows the queue writes to the tables the migrations create, column for column', async () => {
+    const inserts: string[] = [];
+    const spy = jest.spyOn(h.dataSource.logger, 'logQuery').mockImplementation((q: string) => {
+      if (/^INSERT INTO jobs /.test(q)) inserts.push(q);
+    });
+    try {
+      await h.queue.reload(manifestOf([{ mode: 'a' }]));
+    } finally {
+      spy.mockRestore();
+    }
+    const written = /^INSERT INTO jobs \(([^)]*)\)/.exec(inserts[0])![1].split(', ');
+    const migrated: { name: string }[] = await h.dataSource.query(`PRAGMA table_info(jobs)`);
+    expect([...written].sort()).toEqual(migrated.map((c) => c.name).sort());
+    // And what is read back becomes a view without a column left over or missing.
+    const [job] = (await h.queue.list({})).jobs;
+    expect(job).toMatchObject({ mode: 'a', status: 'pending', require_cuda: false, in_manifest: true });
   });
 });

@@ -1,8 +1,9 @@
 import type { JobEvent, JobStatus, JobView } from '@cis490/contract';
 
 /**
- * A `jobs` row as the driver returns it. PostgreSQL hands back BIGINT and
- * COUNT as strings, hence the Number() calls when it becomes a view.
+ * A `jobs` row as the driver returns it; the migrations define the table, and
+ * a test holds this type to them. PostgreSQL hands back BIGINT and COUNT as
+ * strings, hence the Number() calls when it becomes a view.
  */
 export interface JobRow {
   id: string;
@@ -49,41 +50,6 @@ export const BACK_TO_PENDING: Partial<JobRow> = {
   finished_at: null,
 };
 
-export const JOB_COLUMNS: readonly (keyof JobRow)[] = [
-  'id',
-  'seq',
-  'manifest_order',
-  'model',
-  'mode',
-  'hyper',
-  'split_recipe',
-  'train_hosts',
-  'seed',
-  'require_cuda',
-  'prefer_cuda',
-  'min_vram_gib',
-  'min_ram_gib',
-  'allowed_hosts',
-  'priority',
-  'max_attempts',
-  'timeout_s',
-  'status',
-  'attempts',
-  'worker_id',
-  'claimed_at',
-  'heartbeat_at',
-  'started_at',
-  'finished_at',
-  'artifact_sha256',
-  'metrics',
-  'error',
-  'exit_code',
-  'log_tail',
-  'in_manifest',
-  'created_at',
-  'updated_at',
-];
-
 export interface JobEventRow {
   id: number;
   job_id: string;
@@ -99,7 +65,6 @@ export type NewJobEvent = Omit<JobEventRow, 'id'>;
 const nullableNumber = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 export function toJobView(row: JobRow): JobView {
-  const minVram = Number(row.min_vram_gib);
   return {
     id: row.id,
     model: row.model,
@@ -108,10 +73,10 @@ export function toJobView(row: JobRow): JobView {
     split_recipe: row.split_recipe,
     train_hosts: JSON.parse(row.train_hosts),
     seed: Number(row.seed),
-    // As it takes effect (SPEC §3): a VRAM minimum makes the job CUDA-only.
-    require_cuda: Number(row.require_cuda) === 1 || minVram > 0,
+    // Stored as it takes effect (see effectiveConstraints).
+    require_cuda: Number(row.require_cuda) === 1,
     prefer_cuda: Number(row.prefer_cuda) === 1,
-    min_vram_gib: minVram,
+    min_vram_gib: Number(row.min_vram_gib),
     min_ram_gib: Number(row.min_ram_gib),
     allowed_hosts: JSON.parse(row.allowed_hosts),
     priority: Number(row.priority),

@@ -1,13 +1,11 @@
 import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { Clock, SystemClock } from './clock';
-import { JOBS_ENTITIES } from './entities';
 import { JOBS_OPTIONS, JobsOptions } from './jobs.options';
-import { ManifestState } from './manifest-state';
-import { ManifestService } from './manifest.service';
+import { ManifestLoader } from './manifest.loader';
 import { QueueRepository } from './queue.repository';
 import { QueueService } from './queue.service';
 import { StaleSweepService } from './stale-sweep.service';
+import { WorkersRepository } from './workers.repository';
 import { WorkersService } from './workers.service';
 
 export interface JobsModuleAsyncOptions {
@@ -16,33 +14,28 @@ export interface JobsModuleAsyncOptions {
   useFactory: (...args: any[]) => JobsOptions | Promise<JobsOptions>;
 }
 
-const EXPORTED = [QueueService, WorkersService, StaleSweepService, ManifestService, Clock];
-
 /**
- * The queue. The application sets up `TypeOrmModule.forRoot(databaseOptions(…))`
- * itself; `Clock` is `SystemClock` unless a test overrides it.
+ * The job lifecycle. Needs `Db` (DbModule), `ManifestService` (ManifestModule)
+ * and `ArtifactStore` (ArtifactsModule.forStore) from the app; `Clock` is
+ * `SystemClock` unless a test overrides it. Loads the manifest at start.
  */
 @Module({})
 export class JobsModule {
   static forRootAsync(options: JobsModuleAsyncOptions): DynamicModule {
     return {
       module: JobsModule,
-      imports: [...(options.imports ?? []), TypeOrmModule.forFeature(JOBS_ENTITIES)],
+      imports: options.imports ?? [],
       providers: [
         { provide: JOBS_OPTIONS, useFactory: options.useFactory, inject: options.inject ?? [] },
         { provide: Clock, useClass: SystemClock },
         QueueRepository,
-        ManifestState,
+        WorkersRepository,
         QueueService,
         WorkersService,
         StaleSweepService,
-        ManifestService,
+        ManifestLoader,
       ],
-      exports: [...EXPORTED, JOBS_OPTIONS],
+      exports: [QueueService, WorkersService, StaleSweepService, ManifestLoader, Clock],
     };
-  }
-
-  static register(options: JobsOptions): DynamicModule {
-    return JobsModule.forRootAsync({ useFactory: () => options });
   }
 }

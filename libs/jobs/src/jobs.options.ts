@@ -5,6 +5,4 @@ export interface JobsOptions {
   staleAfterS: number;
   /** Told to workers; a worker seen within 3 × this is online. */
   heartbeatIntervalS: number;
-  /** The manifest file that `ManifestService.load()` reads. */
-  manifestPath: string;
 }

@@ -1,25 +1,32 @@
 import { ArtifactMissingError, JobConflictError } from './errors';
 import { type JobView, LOG_TAIL_MAX_BYTES } from '@cis490/contract';
-import { capability, claimRequest, JobsHarness, manifestOf, startJobs } from '../../../test/support/jobs.testing';
+import {
+  bundleBytes,
+  capability,
+  claimRequest,
+  JobsHarness,
+  manifestOf,
+  sha256,
+  startJobs,
+} from '../../../test/support/jobs.testing';
 
-const SHA = 'a'.repeat(64);
-const OTHER_SHA = 'b'.repeat(64);
+const BUNDLES = [bundleBytes('a'), bundleBytes('b')];
+const [SHA, OTHER_SHA] = BUNDLES.map(sha256);
 
 describe('job lifecycle', () => {
   let h: JobsHarness;
-  let uploaded: Set<string>;
-  const hasArtifact = (jobId: string, sha: string) => uploaded.has(`${jobId}/${sha}`);
+  /** Stores the bundle with this digest for this job, as its upload would. */
+  const upload = (jobId: string, sha: string) => h.storeBundle(jobId, BUNDLES[sha === SHA ? 0 : 1]);
 
   beforeEach(async () => {
     h = await startJobs();
-    uploaded = new Set();
   });
   afterEach(() => h.close());
 
   async function claimed(input = {}, worker = 'w1'): Promise<JobView> {
     const m = manifestOf([input]);
     await h.queue.reload(m);
-    const job = await h.queue.claim(claimRequest(worker, capability()), undefined);
+    const job = await h.claim(claimRequest(worker, capability()));
     if (!job || job.id !== m.jobs[0].id) throw new Error('setup: the job was not claimed');
     return job;
   }
@@ -69,17 +76,15 @@ describe('job lifecycle', () => {
     it('completes from running with the artifact and metrics; repeating it answers the job unchanged', async () => {
       const job = await claimed();
       await h.queue.heartbeat(job.id, { worker_id: 'w1' });
-      uploaded.add(`${job.id}/${SHA}`);
+      await upload(job.id, SHA);
       h.clock.advance(60);
       const done = await h.queue.complete(
         job.id,
-        { worker_id: 'w1', artifact_sha256: SHA, metrics: { acc: 0.9 } },
-        hasArtifact,
-      );
+        { worker_id: 'w1', artifact_sha256: SHA, metrics: { acc: 0.9 } });
       expect(done).toMatchObject({ status: 'completed', artifact_sha256: SHA, metrics: { acc: 0.9 }, worker_id: 'w1' });
       expect(done.finished_at).toBe(h.clock.now().toISOString());
       h.clock.advance(5);
-      expect(await h.queue.complete(job.id, { worker_id: 'w1', artifact_sha256: SHA }, hasArtifact)).toEqual(done);
+      expect(await h.queue.complete(job.id, { worker_id: 'w1', artifact_sha256: SHA })).toEqual(done);
       expect(await transitions(job.id)).toEqual([
         '∅>pending',
         'pending>claimed',
@@ -90,17 +95,17 @@ describe('job lifecycle', () => {
 
     it('completes straight from claimed', async () => {
       const job = await claimed();
-      uploaded.add(`${job.id}/${SHA}`);
-      const done = await h.queue.complete(job.id, { worker_id: 'w1', artifact_sha256: SHA }, hasArtifact);
+      await upload(job.id, SHA);
+      const done = await h.queue.complete(job.id, { worker_id: 'w1', artifact_sha256: SHA });
       expect(done).toMatchObject({ status: 'completed', metrics: null });
     });
 
     it("clears an earlier attempt's error once a retry completes", async () => {
       const job = await claimed();
       await h.queue.fail(job.id, { worker_id: 'w1', error: 'OOM', exit_code: 137, retryable: true });
-      await h.queue.claim(claimRequest('w2', capability()), undefined);
-      uploaded.add(`${job.id}/${SHA}`);
-      const done = await h.queue.complete(job.id, { worker_id: 'w2', artifact_sha256: SHA.toUpperCase() }, hasArtifact);
+      await h.claim(claimRequest('w2', capability()));
+      await upload(job.id, SHA);
+      const done = await h.queue.complete(job.id, { worker_id: 'w2', artifact_sha256: SHA.toUpperCase() });
       expect(done).toMatchObject({
         status: 'completed',
         attempts: 2,
@@ -113,8 +118,8 @@ describe('job lifecycle', () => {
 
     it('refuses an artifact not uploaded for this job', async () => {
       const job = await claimed();
-      uploaded.add(`other/${SHA}`);
-      await expect(h.queue.complete(job.id, { worker_id: 'w1', artifact_sha256: SHA }, hasArtifact)).rejects.toThrow(
+      await upload('other', SHA);
+      await expect(h.queue.complete(job.id, { worker_id: 'w1', artifact_sha256: SHA })).rejects.toThrow(
         ArtifactMissingError,
       );
       expect((await h.queue.get(job.id)).status).toBe('claimed');
@@ -122,16 +127,16 @@ describe('job lifecycle', () => {
 
     it('refuses another worker, and a different sha after completion', async () => {
       const job = await claimed();
-      uploaded.add(`${job.id}/${SHA}`);
-      await expect(h.queue.complete(job.id, { worker_id: 'w2', artifact_sha256: SHA }, hasArtifact)).rejects.toThrow(
+      await upload(job.id, SHA);
+      await expect(h.queue.complete(job.id, { worker_id: 'w2', artifact_sha256: SHA })).rejects.toThrow(
         `is claimed on worker w1, not w2`,
       );
-      await h.queue.complete(job.id, { worker_id: 'w1', artifact_sha256: SHA }, hasArtifact);
-      uploaded.add(`${job.id}/${OTHER_SHA}`);
+      await h.queue.complete(job.id, { worker_id: 'w1', artifact_sha256: SHA });
+      await upload(job.id, OTHER_SHA);
       await expect(
-        h.queue.complete(job.id, { worker_id: 'w1', artifact_sha256: OTHER_SHA }, hasArtifact),
+        h.queue.complete(job.id, { worker_id: 'w1', artifact_sha256: OTHER_SHA }),
       ).rejects.toThrow(JobConflictError);
-      await expect(h.queue.complete(job.id, { worker_id: 'w2', artifact_sha256: SHA }, hasArtifact)).rejects.toThrow(
+      await expect(h.queue.complete(job.id, { worker_id: 'w2', artifact_sha256: SHA })).rejects.toThrow(
         JobConflictError,
       );
     });
@@ -183,7 +188,7 @@ describe('job lifecycle', () => {
         started_at: null,
         error: 'worker shutdown',
       });
-      expect(await h.queue.claim(claimRequest('w2', capability()), undefined)).toMatchObject({
+      expect(await h.claim(claimRequest('w2', capability()))).toMatchObject({
         id: job.id,
         attempts: 1,
       });
@@ -206,13 +211,13 @@ describe('job lifecycle', () => {
       const [p, c, r, f, done] = m.jobs.map((j) => j.id);
       await h.queue.cancel(p);
       for (const id of [c, r, f, done]) {
-        const job = await h.queue.claim(claimRequest('w1', capability()), undefined);
+        const job = await h.claim(claimRequest('w1', capability()));
         expect(job?.id).toBe(id);
       }
       await h.queue.heartbeat(r, { worker_id: 'w1' });
       await h.queue.fail(f, { worker_id: 'w1', error: 'x' });
-      uploaded.add(`${done}/${SHA}`);
-      await h.queue.complete(done, { worker_id: 'w1', artifact_sha256: SHA }, hasArtifact);
+      await upload(done, SHA);
+      await h.queue.complete(done, { worker_id: 'w1', artifact_sha256: SHA });
 
       for (const id of [c, r, f]) {
         expect(await h.queue.cancel(id)).toMatchObject({ status: 'cancelled', worker_id: null });
@@ -255,8 +260,8 @@ describe('job lifecycle', () => {
       await expect(h.queue.requeue(job.id)).rejects.toThrow('is claimed on worker w1; cancel it first');
       await h.queue.heartbeat(job.id, { worker_id: 'w1' });
       await expect(h.queue.requeue(job.id, true)).rejects.toThrow(JobConflictError);
-      uploaded.add(`${job.id}/${SHA}`);
-      await h.queue.complete(job.id, { worker_id: 'w1', artifact_sha256: SHA, metrics: { a: 1 } }, hasArtifact);
+      await upload(job.id, SHA);
+      await h.queue.complete(job.id, { worker_id: 'w1', artifact_sha256: SHA, metrics: { a: 1 } });
       await expect(h.queue.requeue(job.id)).rejects.toThrow('is completed; requeue it with force: true');
       expect(await h.queue.requeue(job.id, true)).toMatchObject({
         status: 'pending',

@@ -37,8 +37,8 @@ describe('QueueService read side', () => {
           { model: 'mlp', mode: 'oracle' },
         ]),
       );
-      await h.queue.claim(claimRequest('w1', capability()), undefined);
-      await h.queue.claim(claimRequest('w2', capability()), undefined);
+      await h.claim(claimRequest('w1', capability()));
+      await h.claim(claimRequest('w2', capability()));
       const modes = async (q: object) => (await h.queue.list(q)).jobs.map((j) => `${j.model}/${j.mode}`);
       expect(await modes({ status: 'pending' })).toEqual(['mlp/realistic', 'mlp/oracle']);
       expect(await modes({ model: 'gbt' })).toEqual(['gbt/oracle', 'gbt/realistic']);

@@ -1,5 +1,27 @@
-import { Injectable } from '@nestjs/common';
-import { effectiveWorker, type HostSpec, type JobSpec, type Manifest } from '@cis490/manifest';
+import { Inject, Injectable } from '@nestjs/common';
+import { ArtifactStore } from '@cis490/artifacts';
+import {
+  type ClaimRequest,
+  type ClaimResponse,
+  type CompleteRequest,
+  DEFAULT_PAGE_SIZE,
+  type FailRequest,
+  type HeartbeatRequest,
+  type HeartbeatResponse,
+  JOB_ID_PATTERN,
+  type JobCounts,
+  type JobDetail,
+  type JobListQuery,
+  type JobPage,
+  type JobStatus,
+  type JobView,
+  keepTail,
+  MAX_PAGE_SIZE,
+  MIN_ID_PREFIX,
+  type ReloadResult,
+} from '@cis490/contract';
+import { Db, type Sql } from '@cis490/db';
+import { effectiveWorker, type JobSpec, type Manifest, ManifestService } from '@cis490/manifest';
 import { Clock } from './clock';
 import {
   AmbiguousJobIdError,
@@ -9,31 +31,13 @@ import {
   JobNotFoundError,
 } from './errors';
 import { BACK_TO_PENDING, JobEventRow, JobRow, NewJobEvent, toJobEvent, toJobView } from './job-row';
-import {
-  type ClaimRequest,
-  type CompleteRequest,
-  type FailRequest,
-  type HeartbeatRequest,
-  type HeartbeatResponse,
-  type JobCounts,
-  type JobDetail,
-  type JobListQuery,
-  type JobPage,
-  type JobStatus,
-  type JobView,
-  type ReloadResult,
-  keepTail,
-} from '@cis490/contract';
-import { ManifestState } from './manifest-state';
+import { JOBS_OPTIONS, type JobsOptions } from './jobs.options';
 import { pendingReason } from './pending-reason';
-import { Db, JobSettingsRow, QueueRepository } from './queue.repository';
+import { type JobSettingsRow, QueueRepository } from './queue.repository';
+import { WorkersRepository } from './workers.repository';
 import { workerRow, WorkersService } from './workers.service';
 
-const MIN_PREFIX = 8;
-const FULL_ID = /^[0-9a-f]{64}$/;
 const MAX_AMBIGUOUS_SHOWN = 10;
-export const DEFAULT_PAGE_SIZE = 100;
-export const MAX_PAGE_SIZE = 1000;
 
 const ACTIVE: readonly JobStatus[] = ['claimed', 'running'];
 
@@ -63,45 +67,49 @@ function notHeldMessage(row: JobRow, workerId: string): string {
 @Injectable()
 export class QueueService {
   constructor(
+    private readonly db: Db,
     private readonly repo: QueueRepository,
-    private readonly clock: Clock,
+    private readonly workersRepo: WorkersRepository,
     private readonly workers: WorkersService,
-    private readonly manifestState: ManifestState,
+    private readonly manifest: ManifestService,
+    private readonly artifacts: ArtifactStore,
+    private readonly clock: Clock,
+    @Inject(JOBS_OPTIONS) private readonly options: JobsOptions,
   ) {}
 
   /** A full id, or a unique prefix of at least 8 hex characters. */
   async resolveId(idOrPrefix: string): Promise<string> {
     const prefix = idOrPrefix.trim().toLowerCase();
-    if (prefix.length < MIN_PREFIX) {
-      throw new JobNotFoundError(idOrPrefix, `an id prefix needs at least ${MIN_PREFIX} hex characters`);
+    if (prefix.length < MIN_ID_PREFIX) {
+      throw new JobNotFoundError(idOrPrefix, `an id prefix needs at least ${MIN_ID_PREFIX} hex characters`);
     }
     if (!/^[0-9a-f]+$/.test(prefix)) throw new JobNotFoundError(idOrPrefix, 'a job id is hexadecimal');
-    const matches = await this.repo.read((db) => this.repo.findIdsByPrefix(db, prefix, MAX_AMBIGUOUS_SHOWN + 1));
+    const matches = await this.db.read((sql) => this.repo.findIdsByPrefix(sql, prefix, MAX_AMBIGUOUS_SHOWN + 1));
     if (matches.length === 0) throw new JobNotFoundError(idOrPrefix);
     if (matches.length > 1) throw new AmbiguousJobIdError(idOrPrefix, matches.slice(0, MAX_AMBIGUOUS_SHOWN));
     return matches[0];
   }
 
   /**
-   * The first pending job this worker may take (SPEC §2), now claimed by it;
-   * null when none. The worker's description is recorded in the same
-   * transaction, claim or not.
+   * The first pending job this worker may take (SPEC §2), as its host policy
+   * in the manifest allows, now claimed by it; null when none. The worker's
+   * description is recorded in the same transaction, claim or not.
    */
-  async claim(req: ClaimRequest, host: HostSpec | undefined): Promise<JobView | null> {
+  async claim(req: ClaimRequest): Promise<ClaimResponse | null> {
     const sighting = {
       hostname: req.hostname,
       capability: req.capability,
       allow_jobs: req.allow_jobs,
       deny_jobs: req.deny_jobs,
     };
-    const worker = effectiveWorker(sighting, host);
-    return this.repo.write(async (db) => {
+    const worker = effectiveWorker(sighting, this.manifest.hostFor(req.hostname));
+    const job = await this.db.write(async (sql) => {
       const now = this.now();
-      await this.repo.upsertWorker(db, workerRow(req.worker_id, sighting, now));
-      const row = await this.repo.claim(db, worker, req.worker_id, now);
+      await this.workersRepo.upsert(sql, workerRow(req.worker_id, sighting, now));
+      const row = await this.repo.claim(sql, worker, req.worker_id, now);
       if (!row) return null;
       await this.record(
-        db,
+        sql,
         row,
         'pending',
         req.worker_id,
@@ -110,6 +118,8 @@ export class QueueService {
       );
       return toJobView(row);
     });
+    if (!job) return null;
+    return { job, heartbeat_interval_s: this.options.heartbeatIntervalS, stale_after_s: this.options.staleAfterS };
   }
 
   /**
@@ -117,16 +127,16 @@ export class QueueService {
    * job is no longer this worker's, answers `cancel: true` and changes nothing.
    */
   async heartbeat(idOrPrefix: string, req: HeartbeatRequest): Promise<HeartbeatResponse> {
-    return this.asWorker(req.worker_id, idOrPrefix, async (db, id, now) => {
-      const row = await this.mustFind(db, id);
+    return this.asWorker(req.worker_id, idOrPrefix, async (sql, id, now) => {
+      const row = await this.mustFind(sql, id);
       if (!isHeldBy(row, req.worker_id)) return { status: row.status, cancel: true };
       const patch: Partial<JobRow> = { heartbeat_at: now, updated_at: now };
       if (req.log_tail !== undefined) patch.log_tail = keepTail(req.log_tail);
       if (row.status === 'claimed') Object.assign(patch, { status: 'running', started_at: now });
-      const updated = await this.repo.updateJob(db, id, patch, { status: [row.status], worker_id: req.worker_id });
+      const updated = await this.repo.updateJob(sql, id, patch, { status: [row.status], worker_id: req.worker_id });
       if (!updated) return { status: row.status, cancel: true };
       if (row.status === 'claimed')
-        await this.record(db, updated, 'claimed', req.worker_id, `started on ${req.worker_id}`, now);
+        await this.record(sql, updated, 'claimed', req.worker_id, `started on ${req.worker_id}`, now);
       return { status: updated.status, cancel: false };
     });
   }
@@ -136,14 +146,10 @@ export class QueueService {
    * call after it succeeded answers the job unchanged, so a worker that lost
    * the first answer can safely retry.
    */
-  async complete(
-    idOrPrefix: string,
-    req: CompleteRequest,
-    hasArtifact: (jobId: string, sha256: string) => boolean,
-  ): Promise<JobView> {
+  async complete(idOrPrefix: string, req: CompleteRequest): Promise<JobView> {
     const sha = req.artifact_sha256.toLowerCase();
-    return this.asWorker(req.worker_id, idOrPrefix, async (db, id, now) => {
-      const row = await this.mustFind(db, id);
+    return this.asWorker(req.worker_id, idOrPrefix, async (sql, id, now) => {
+      const row = await this.mustFind(sql, id);
       if (row.status === 'completed' && row.artifact_sha256 === sha && row.worker_id === req.worker_id) {
         return toJobView(row);
       }
@@ -151,9 +157,9 @@ export class QueueService {
         throw new JobConflictError(`job ${short(id)} is already completed with artifact ${row.artifact_sha256}`);
       }
       if (!isHeldBy(row, req.worker_id)) throw new JobConflictError(notHeldMessage(row, req.worker_id));
-      if (!hasArtifact(id, sha)) throw new ArtifactMissingError(id, sha);
+      if (!this.artifacts.has(id, sha)) throw new ArtifactMissingError(id, sha);
       const updated = await this.transition(
-        db,
+        sql,
         row,
         req.worker_id,
         {
@@ -179,8 +185,8 @@ export class QueueService {
    * failure while attempts are left.
    */
   async fail(idOrPrefix: string, req: FailRequest): Promise<JobView> {
-    return this.asWorker(req.worker_id, idOrPrefix, async (db, id, now) => {
-      const row = await this.mustFind(db, id);
+    return this.asWorker(req.worker_id, idOrPrefix, async (sql, id, now) => {
+      const row = await this.mustFind(sql, id);
       if (!isHeldBy(row, req.worker_id)) throw new JobConflictError(notHeldMessage(row, req.worker_id));
       const attempts = Number(row.attempts);
       const maxAttempts = Number(row.max_attempts);
@@ -205,22 +211,22 @@ export class QueueService {
           : `attempt ${attempts} of ${maxAttempts}`;
         reason = `failed on ${req.worker_id} (${why}): ${firstLine(req.error)}`;
       }
-      return toJobView(await this.transition(db, row, req.worker_id, patch, reason, now));
+      return toJobView(await this.transition(sql, row, req.worker_id, patch, reason, now));
     });
   }
 
   /** Operator: any state but completed → cancelled; cancelling a cancelled job changes nothing. */
   async cancel(idOrPrefix: string): Promise<JobView> {
     const id = await this.idFor(idOrPrefix);
-    return this.repo.write(async (db) => {
+    return this.db.write(async (sql) => {
       const now = this.now();
-      const row = await this.mustFind(db, id);
+      const row = await this.mustFind(sql, id);
       if (row.status === 'cancelled') return toJobView(row);
       if (row.status === 'completed') {
         throw new JobConflictError(`job ${short(id)} is completed; a completed job cannot be cancelled`);
       }
       const updated = await this.transition(
-        db,
+        sql,
         row,
         row.worker_id,
         {
@@ -242,9 +248,9 @@ export class QueueService {
    */
   async requeue(idOrPrefix: string, force = false): Promise<JobView> {
     const id = await this.idFor(idOrPrefix);
-    return this.repo.write(async (db) => {
+    return this.db.write(async (sql) => {
       const now = this.now();
-      const row = await this.mustFind(db, id);
+      const row = await this.mustFind(sql, id);
       if (row.status === 'pending') return toJobView(row);
       if (ACTIVE.includes(row.status)) {
         throw new JobConflictError(`job ${short(id)} is ${row.status} on worker ${row.worker_id}; cancel it first`);
@@ -253,7 +259,7 @@ export class QueueService {
         throw new JobConflictError(`job ${short(id)} is completed; requeue it with force: true`);
       }
       const updated = await this.transition(
-        db,
+        sql,
         row,
         null,
         {
@@ -276,9 +282,9 @@ export class QueueService {
   /** The job with its history and, while pending, why no online worker has taken it. */
   async get(idOrPrefix: string): Promise<JobDetail> {
     const id = await this.idFor(idOrPrefix);
-    const [row, events] = await this.repo.read(async (db) => {
-      const found = await this.mustFind(db, id, false);
-      return [found, await this.repo.findEvents(db, id)] as [JobRow, JobEventRow[]];
+    const [row, events] = await this.db.read(async (sql) => {
+      const found = await this.mustFind(sql, id, false);
+      return [found, await this.repo.findEvents(sql, id)] as [JobRow, JobEventRow[]];
     });
     const job = toJobView(row);
     return {
@@ -293,26 +299,26 @@ export class QueueService {
     const limit = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(q.limit ?? DEFAULT_PAGE_SIZE)));
     const after = q.cursor ? decodeCursor(q.cursor) : null;
     const filter = { status: q.status, model: q.model, mode: q.mode, worker_id: q.worker_id };
-    return this.repo.read(async (db) => {
-      const rows = await this.repo.listJobs(db, filter, after, limit + 1);
+    return this.db.read(async (sql) => {
+      const rows = await this.repo.listJobs(sql, filter, after, limit + 1);
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       return {
         jobs: page.map(toJobView),
-        counts: await this.repo.countByStatus(db),
+        counts: await this.repo.countByStatus(sql),
         next_cursor: rows.length > limit ? encodeCursor(last) : null,
       };
     });
   }
 
   counts(): Promise<JobCounts> {
-    return this.repo.read((db) => this.repo.countByStatus(db));
+    return this.db.read((sql) => this.repo.countByStatus(sql));
   }
 
   /** The job, if `workerId` holds it now (claimed or running); an upload is allowed only then. */
   async assertUploader(idOrPrefix: string, workerId: string): Promise<JobView> {
-    return this.asWorker(workerId, idOrPrefix, async (db, id) => {
-      const row = await this.mustFind(db, id, false);
+    return this.asWorker(workerId, idOrPrefix, async (sql, id) => {
+      const row = await this.mustFind(sql, id, false);
       if (!isHeldBy(row, workerId)) throw new JobConflictError(notHeldMessage(row, workerId));
       return toJobView(row);
     });
@@ -324,10 +330,10 @@ export class QueueService {
    * unchanged reload of a large manifest is one read.
    */
   async reload(manifest: Manifest): Promise<Omit<ReloadResult, 'warnings'>> {
-    return this.repo.write(async (db) => {
+    return this.db.write(async (sql) => {
       const now = this.now();
-      const known = new Map((await this.repo.findAllSettings(db)).map((r) => [r.id, r]));
-      let seq = await this.repo.maxSeq(db);
+      const known = new Map((await this.repo.findAllSettings(sql)).map((r) => [r.id, r]));
+      let seq = await this.repo.maxSeq(sql);
       const inManifest = new Set<string>();
       const added: JobRow[] = [];
       const creations: NewJobEvent[] = [];
@@ -360,16 +366,16 @@ export class QueueService {
         } else {
           unchanged++;
         }
-        if (Object.keys(patch).length > 0) await this.repo.updateJob(db, spec.id, patch);
+        if (Object.keys(patch).length > 0) await this.repo.updateJob(sql, spec.id, patch);
       }
       let orphaned = 0;
       for (const old of known.values()) {
         if (inManifest.has(old.id)) continue;
         orphaned++;
-        if (Number(old.in_manifest) === 1) await this.repo.updateJob(db, old.id, { in_manifest: 0, updated_at: now });
+        if (Number(old.in_manifest) === 1) await this.repo.updateJob(sql, old.id, { in_manifest: 0, updated_at: now });
       }
-      await this.repo.insertJobs(db, added);
-      await this.repo.insertEvents(db, creations);
+      await this.repo.insertJobs(sql, added);
+      await this.repo.insertEvents(sql, creations);
       return { added: added.length, updated, unchanged, orphaned, total: manifest.jobs.length };
     });
   }
@@ -385,14 +391,14 @@ export class QueueService {
   private async asWorker<T>(
     workerId: string,
     idOrPrefix: string,
-    section: (db: Db, id: string, now: string) => Promise<T>,
+    section: (sql: Sql, id: string, now: string) => Promise<T>,
   ): Promise<T> {
     try {
       const id = await this.idFor(idOrPrefix);
-      return await this.repo.write(async (db) => {
+      return await this.db.write(async (sql) => {
         const now = this.now();
-        await this.repo.touchWorker(db, workerId, now);
-        return section(db, id, now);
+        await this.workersRepo.touch(sql, workerId, now);
+        return section(sql, id, now);
       });
     } catch (err) {
       // The request's own error is the answer the worker needs; a failed sighting must not replace it.
@@ -407,7 +413,7 @@ export class QueueService {
    */
   private idFor(idOrPrefix: string): Promise<string> {
     const id = idOrPrefix.trim().toLowerCase();
-    return FULL_ID.test(id) ? Promise.resolve(id) : this.resolveId(idOrPrefix);
+    return JOB_ID_PATTERN.test(id) ? Promise.resolve(id) : this.resolveId(idOrPrefix);
   }
 
   /** Read inside each write section, so a change is stamped when it is made, not before a wait for the database. */
@@ -416,8 +422,8 @@ export class QueueService {
   }
 
   /** The job, locked for the rest of the transaction when it is about to change (PostgreSQL). */
-  private async mustFind(db: Db, id: string, forUpdate = true): Promise<JobRow> {
-    const row = await this.repo.findJob(db, id, forUpdate);
+  private async mustFind(sql: Sql, id: string, forUpdate = true): Promise<JobRow> {
+    const row = await this.repo.findJob(sql, id, forUpdate);
     if (!row) throw new JobNotFoundError(id);
     return row;
   }
@@ -428,7 +434,7 @@ export class QueueService {
    * another receiver got there first (PostgreSQL), reported as a conflict.
    */
   private async transition(
-    db: Db,
+    sql: Sql,
     row: JobRow,
     eventWorker: string | null,
     patch: Partial<JobRow>,
@@ -437,14 +443,14 @@ export class QueueService {
   ): Promise<JobRow> {
     const expect =
       row.worker_id === null ? { status: [row.status] } : { status: [row.status], worker_id: row.worker_id };
-    const updated = await this.repo.updateJob(db, row.id, patch, expect);
+    const updated = await this.repo.updateJob(sql, row.id, patch, expect);
     if (!updated) throw new JobConflictError(`job ${short(row.id)} changed while this request was handled; try again`);
-    await this.record(db, updated, row.status, eventWorker, reason, now);
+    await this.record(sql, updated, row.status, eventWorker, reason, now);
     return updated;
   }
 
-  private record(db: Db, job: JobRow, from: JobStatus, workerId: string | null, reason: string, at: string) {
-    return this.repo.insertEvents(db, [
+  private record(sql: Sql, job: JobRow, from: JobStatus, workerId: string | null, reason: string, at: string) {
+    return this.repo.insertEvents(sql, [
       { job_id: job.id, at, from_status: from, to_status: job.status, worker_id: workerId, reason },
     ]);
   }
@@ -457,7 +463,7 @@ export class QueueService {
         worker_id: w.worker_id,
         effective: effectiveWorker(
           { hostname: w.hostname, capability: w.capability, allow_jobs: w.allow_jobs, deny_jobs: w.deny_jobs },
-          this.manifestState.hostFor(w.hostname),
+          this.manifest.hostFor(w.hostname),
         ),
       })),
     );
@@ -469,7 +475,7 @@ type JobSettings = Omit<JobSettingsRow, 'id'>;
 function settingsOf(spec: JobSpec): JobSettings {
   return {
     manifest_order: spec.manifest_order,
-    require_cuda: spec.require_cuda || spec.min_vram_gib > 0 ? 1 : 0,
+    require_cuda: spec.require_cuda ? 1 : 0,
     prefer_cuda: spec.prefer_cuda ? 1 : 0,
     min_vram_gib: spec.min_vram_gib,
     min_ram_gib: spec.min_ram_gib,

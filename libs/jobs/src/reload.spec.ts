@@ -24,7 +24,7 @@ describe('QueueService.reload', () => {
   it('updates constraints, priority, attempts and timeout in place, keeping status, attempts and history', async () => {
     const m = manifestOf([{ mode: 'a' }, { mode: 'b' }]);
     await h.queue.reload(m);
-    const claimed = await h.queue.claim(claimRequest('w1', capability()), undefined);
+    const claimed = await h.claim(claimRequest('w1', capability()));
     expect(claimed?.id).toBe(m.jobs[0].id);
     h.clock.advance(60);
     const edited = manifestOf([
@@ -80,7 +80,7 @@ describe('QueueService.reload', () => {
     await h.queue.reload(m);
     const reversed = { ...m, jobs: [jobSpec({ ...m.jobs[1] }, 0), jobSpec({ ...m.jobs[0] }, 1)] };
     expect(await h.queue.reload(reversed)).toEqual({ added: 0, updated: 0, unchanged: 2, orphaned: 0, total: 2 });
-    expect((await h.queue.claim(claimRequest('w1', capability()), undefined))?.mode).toBe('b');
+    expect((await h.claim(claimRequest('w1', capability())))?.mode).toBe('b');
   });
 
   it('applies 10,000 jobs, then an unchanged reload of them, in one read', async () => {

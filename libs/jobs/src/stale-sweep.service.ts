@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { Db } from '@cis490/db';
 import { Clock } from './clock';
 import { JOBS_OPTIONS, JobsOptions } from './jobs.options';
 import { BACK_TO_PENDING, type JobRow } from './job-row';
@@ -16,6 +17,7 @@ export interface SweepResult {
 @Injectable()
 export class StaleSweepService {
   constructor(
+    private readonly db: Db,
     private readonly repo: QueueRepository,
     private readonly clock: Clock,
     @Inject(JOBS_OPTIONS) private readonly options: JobsOptions,
@@ -24,7 +26,7 @@ export class StaleSweepService {
   async sweep(): Promise<SweepResult> {
     const now = this.clock.now();
     const cutoff = new Date(now.getTime() - this.options.staleAfterS * 1000).toISOString();
-    const stale = await this.repo.read((db) => this.repo.findStale(db, cutoff));
+    const stale = await this.db.read((sql) => this.repo.findStale(sql, cutoff));
     const result: SweepResult = { requeued: 0, failed: 0 };
     for (const job of stale) {
       const outcome = await this.takeBack(job, now);
@@ -46,15 +48,15 @@ export class StaleSweepService {
     const patch: Partial<JobRow> = exhausted
       ? { status: 'failed', worker_id: null, finished_at: at, error, exit_code: null, updated_at: at }
       : { ...BACK_TO_PENDING, error, exit_code: null, updated_at: at };
-    return this.repo.write(async (db) => {
-      const updated = await this.repo.updateJob(db, job.id, patch, {
+    return this.db.write(async (sql) => {
+      const updated = await this.repo.updateJob(sql, job.id, patch, {
         status: [job.status],
         heartbeat_at: job.heartbeat_at,
         ...(job.worker_id !== null && { worker_id: job.worker_id }),
       });
       if (!updated) return null;
       const reason = exhausted ? `${error}; no attempts left (${job.attempts} of ${job.max_attempts})` : error;
-      await this.repo.insertEvents(db, [
+      await this.repo.insertEvents(sql, [
         { job_id: job.id, at, from_status: job.status, to_status: updated.status, worker_id: job.worker_id, reason },
       ]);
       return exhausted ? 'failed' : 'requeued';

@@ -10,7 +10,7 @@ describe('StaleSweepService', () => {
   afterEach(() => h.close());
 
   async function claim(worker: string): Promise<JobView> {
-    const job = await h.queue.claim(claimRequest(worker, capability({ hostname: worker })), undefined);
+    const job = await h.claim(claimRequest(worker, capability({ hostname: worker })));
     if (!job) throw new Error('setup: nothing to claim');
     return job;
   }

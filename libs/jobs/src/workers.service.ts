@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Capability, WorkerView } from '@cis490/contract';
+import { Db } from '@cis490/db';
 import { Clock } from './clock';
 import { JOBS_OPTIONS, JobsOptions } from './jobs.options';
-import { QueueRepository, WorkerRow } from './queue.repository';
+import { QueueRepository } from './queue.repository';
+import { WorkerRow, WorkersRepository } from './workers.repository';
 
 /** What a worker tells the receiver about itself when it claims. */
 export interface WorkerSighting {
@@ -24,7 +26,9 @@ const ONLINE_INTERVALS = 3;
 @Injectable()
 export class WorkersService {
   constructor(
-    private readonly repo: QueueRepository,
+    private readonly db: Db,
+    private readonly repo: WorkersRepository,
+    private readonly jobs: QueueRepository,
     private readonly clock: Clock,
     @Inject(JOBS_OPTIONS) private readonly options: JobsOptions,
   ) {}
@@ -36,20 +40,20 @@ export class WorkersService {
    * inside their transactions; this is for the other cases.
    */
   async touch(workerId: string, seen?: WorkerSighting): Promise<void> {
-    await this.repo.write(async (db) => {
+    await this.db.write(async (sql) => {
       const now = this.clock.now().toISOString();
       if (!seen) {
-        await this.repo.touchWorker(db, workerId, now);
+        await this.repo.touch(sql, workerId, now);
         return;
       }
-      await this.repo.upsertWorker(db, workerRow(workerId, seen, now));
+      await this.repo.upsert(sql, workerRow(workerId, seen, now));
     });
   }
 
   async list(): Promise<WorkerView[]> {
     const onlineSince = this.onlineSince();
-    const [workers, active] = await this.repo.read(
-      async (db) => [await this.repo.findWorkers(db), await this.repo.findActiveJobs(db)] as const,
+    const [workers, active] = await this.db.read(
+      async (sql) => [await this.repo.find(sql), await this.jobs.findActiveJobs(sql)] as const,
     );
     const jobsOf = new Map<string, string[]>();
     for (const job of active) jobsOf.set(job.worker_id, [...(jobsOf.get(job.worker_id) ?? []), job.id]);
@@ -65,7 +69,7 @@ export class WorkersService {
   }
 
   async online(): Promise<OnlineWorker[]> {
-    const rows = await this.repo.read((db) => this.repo.findWorkers(db, this.onlineSince()));
+    const rows = await this.db.read((sql) => this.repo.find(sql, this.onlineSince()));
     return rows.map(toOnlineWorker);
   }
 

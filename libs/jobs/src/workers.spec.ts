@@ -1,6 +1,5 @@
 import type { HostSpec } from '@cis490/manifest';
 import { JobConflictError, JobNotFoundError } from './errors';
-import { ManifestState } from './manifest-state';
 import { capability, claimRequest, cudaCapability, JobsHarness, manifestOf, startJobs } from '../../../test/support/jobs.testing';
 
 describe('workers and pending reasons', () => {
@@ -12,7 +11,7 @@ describe('workers and pending reasons', () => {
 
   /** Host entries come from the loaded manifest; set them the way a load would. */
   function useHosts(hosts: Record<string, HostSpec>) {
-    h.module.get(ManifestState).manifest = manifestOf([], hosts);
+    h.useHosts(Object.values(hosts));
   }
 
   describe('WorkersService', () => {
@@ -21,8 +20,8 @@ describe('workers and pending reasons', () => {
       const first = h.clock.now().toISOString();
       await h.workers.touch('w1', { hostname: 'lab1', capability: capability() });
       await h.workers.touch('w2', { hostname: 'gpu1', capability: cudaCapability(24, { hostname: 'gpu1' }) });
-      const a = await h.queue.claim(claimRequest('w1', capability()), undefined);
-      const b = await h.queue.claim(claimRequest('w1', capability()), undefined);
+      const a = await h.claim(claimRequest('w1', capability()));
+      const b = await h.claim(claimRequest('w1', capability()));
       h.clock.advance(60);
       await h.workers.touch('w1');
       await h.workers.touch('ghost');
@@ -54,8 +53,8 @@ describe('workers and pending reasons', () => {
       const m = manifestOf([{}]);
       await h.queue.reload(m);
       const first = h.clock.now().toISOString();
-      const job = await h.queue.claim(claimRequest('w1', capability(), { deny_jobs: ['mlp'] }), undefined);
-      expect(await h.queue.claim(claimRequest('w2', capability({ hostname: 'lab2' })), undefined)).toBeNull();
+      const job = await h.claim(claimRequest('w1', capability(), { deny_jobs: ['mlp'] }));
+      expect(await h.claim(claimRequest('w2', capability({ hostname: 'lab2' })))).toBeNull();
       expect(await h.workers.list()).toMatchObject([
         { worker_id: 'w1', capability: capability(), first_seen: first, last_seen: first, current_job_ids: [job?.id] },
         { worker_id: 'w2', hostname: 'lab2', first_seen: first, last_seen: first, current_job_ids: [] },

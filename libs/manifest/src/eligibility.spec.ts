@@ -1,14 +1,7 @@
 import { effectiveWorker, ineligibility } from './eligibility';
+import { jobConstraints } from '../../../test/support/manifest.fixtures';
 
-const job = (over: Partial<Parameters<typeof ineligibility>[0]> = {}) => ({
-  model: 'gbt',
-  require_cuda: false,
-  prefer_cuda: false,
-  min_vram_gib: 0,
-  min_ram_gib: 0,
-  allowed_hosts: [],
-  ...over,
-});
+const job = jobConstraints;
 const cpu = { cuda: false, vram_gib: 0, ram_gib: 16, cores: 4 };
 const gpu = { cuda: true, vram_gib: 24, ram_gib: 64, cores: 16 };
 

@@ -53,6 +53,15 @@ export function effectiveWorker(offer: WorkerOffer, host?: HostSpec): EffectiveW
 }
 
 /**
+ * The constraints as they take effect: a VRAM minimum makes a job CUDA-only
+ * (SPEC §1). Applied once, when the manifest is parsed; the queue stores the
+ * result, and every check after that reads `require_cuda` alone.
+ */
+export function effectiveConstraints(declared: JobConstraints): JobConstraints {
+  return { ...declared, require_cuda: declared.require_cuda || declared.min_vram_gib > 0 };
+}
+
+/**
  * Why this worker may not take this job, as a short phrase ("needs CUDA"),
  * or null when it may. The same rules as the claim's SQL (SPEC §2).
  */
@@ -60,8 +69,7 @@ export function ineligibility(
   job: JobConstraints & { model: string },
   worker: EffectiveWorker,
 ): string | null {
-  const needsCuda = job.require_cuda || job.min_vram_gib > 0;
-  if (needsCuda && !worker.cuda) return 'needs CUDA';
+  if (job.require_cuda && !worker.cuda) return 'needs CUDA';
   if (worker.vram_gib < job.min_vram_gib) return `needs ${job.min_vram_gib} GiB of VRAM`;
   if (worker.ram_gib < job.min_ram_gib) return `needs ${job.min_ram_gib} GiB of RAM`;
   if (job.allowed_hosts.length > 0 && !job.allowed_hosts.includes(worker.hostname)) {

@@ -1,15 +1,7 @@
 import { coverageProblem, declaredHostsAtBest } from './host-coverage';
-import { JobConstraints } from './manifest.types';
+import { jobConstraints } from '../../../test/support/manifest.fixtures';
 
-const job = (over: Partial<JobConstraints & { model: string }> = {}) => ({
-  model: 'gbt',
-  require_cuda: false,
-  prefer_cuda: false,
-  min_vram_gib: 0,
-  min_ram_gib: 0,
-  allowed_hosts: [],
-  ...over,
-});
+const job = jobConstraints;
 
 describe('declaredHostsAtBest', () => {
   it('treats what a host does not declare as unlimited, and applies what it does', () => {

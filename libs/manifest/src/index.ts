@@ -1,6 +1,7 @@
 export * from './manifest.types';
-export { effectiveWorker, ineligibility } from './eligibility';
+export { effectiveConstraints, effectiveWorker, ineligibility } from './eligibility';
 export type { EffectiveWorker, Resources, WorkerOffer } from './eligibility';
 export { loadManifest, parseManifest, readManifestText, MAX_MANIFEST_JOBS } from './manifest.parser';
 export { canonicalJson, jobId } from './job-id';
-export { NAME_PATTERN } from './manifest.fields';
+export { ManifestModule, type ManifestModuleAsyncOptions } from './manifest.module';
+export { MANIFEST_OPTIONS, ManifestService, type ManifestOptions, type ManifestStatus } from './manifest.service';

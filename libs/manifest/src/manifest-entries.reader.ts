@@ -1,3 +1,4 @@
+import { effectiveConstraints } from './eligibility';
 import { HyperAxis, HyperSchema, readAxisValues, readHyper, readHyperAxes } from './hyper.values';
 import {
   checkKeys,
@@ -107,13 +108,13 @@ function readCommon(table: TomlTable, path: string, issues: Issues, ctx: EntryCo
     model: model!,
     split_recipe: split_recipe!,
     train_hosts: [...train_hosts!].sort(),
-    constraints: {
-      require_cuda: declaredCuda! || min_vram_gib! > 0,
+    constraints: effectiveConstraints({
+      require_cuda: declaredCuda!,
       prefer_cuda: prefer_cuda!,
       min_vram_gib: min_vram_gib!,
       min_ram_gib: min_ram_gib!,
       allowed_hosts: allowed_hosts!,
-    },
+    }),
     priority: priority!,
     max_attempts: max_attempts!,
     timeout_s: timeout_s!,

@@ -1,3 +1,4 @@
+import { NAME_PATTERN, NAME_RULE } from '@cis490/contract';
 import { didYouMean } from './did-you-mean';
 import { HYPER_TYPES, HyperSchema } from './hyper.values';
 import {
@@ -5,8 +6,6 @@ import {
   describe,
   Issues,
   keyPath,
-  NAME_PATTERN,
-  nameRule,
   readAmount,
   readBool,
   readHostname,
@@ -50,7 +49,7 @@ export function readModels(value: TomlValue | undefined, issues: Issues): Map<st
   if (!table) return schemas;
   for (const [model, entry] of Object.entries(table)) {
     const path = keyPath('models', model);
-    if (!NAME_PATTERN.test(model)) issues.add(path, `invalid model name ${JSON.stringify(model)}: ${nameRule}`);
+    if (!NAME_PATTERN.test(model)) issues.add(path, `invalid model name ${JSON.stringify(model)}: ${NAME_RULE}`);
     const body = readTable(entry, path, issues);
     if (!body) continue;
     checkKeys(body, ['hyper'], path, issues);

@@ -1,9 +1,6 @@
+import { type ManifestIssue, NAME_PATTERN, NAME_RULE } from '@cis490/contract';
 import { didYouMean } from './did-you-mean';
-import { ManifestIssue } from './manifest.types';
 import { isTable, kindOf, TomlTable, TomlValue } from './toml.reader';
-
-/** Model and mode names (SPEC §1). */
-export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** Collects every problem so that all of them are reported at once. */
 export class Issues {
@@ -127,13 +124,12 @@ export function readName(value: TomlValue, path: string, issues: Issues, what: s
     return undefined;
   }
   if (!NAME_PATTERN.test(value)) {
-    issues.add(path, `invalid ${what} name ${JSON.stringify(value)}: ${nameRule}`);
+    issues.add(path, `invalid ${what} name ${JSON.stringify(value)}: ${NAME_RULE}`);
     return undefined;
   }
   return value;
 }
 
-export const nameRule = 'use 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit';
 
 export function readHostname(value: TomlValue, path: string, issues: Issues): string | undefined {
   if (typeof value !== 'string' || value === '') {

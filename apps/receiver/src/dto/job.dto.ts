@@ -7,6 +7,7 @@ import {
 import {
   ClaimRequest,
   CompleteRequest,
+  DEFAULT_PAGE_SIZE,
   FailRequest,
   HeartbeatRequest,
   HeartbeatResponse,
@@ -18,19 +19,24 @@ import {
   JobPage,
   JobStatus,
   JobView,
+  MAX_MODEL_LIST,
+  MAX_PAGE_SIZE,
+  NAME_PATTERN,
   RequeueRequest,
+  SHA256_PATTERN,
+  WORKER_ID_PATTERN,
+  WORKER_ID_RULE,
 } from '@cis490/contract';
 import { CapabilityDto } from './capability.dto';
 
-const WORKER_ID = /^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}$/;
-const WORKER_ID_MESSAGE = 'worker_id must be 1-128 letters, digits or ._@:- (starting with a letter or digit)';
-const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const WORKER_ID_MESSAGE = `worker_id must be ${WORKER_ID_RULE}`;
+const LIMIT_MESSAGE = `limit must be an integer from 1 to ${MAX_PAGE_SIZE}`;
 /** The receiver keeps the last 64 KiB of a log tail; a JSON body is at most 1 MiB anyway. */
 const TEXT_MAX = 1024 * 1024;
 
 class WorkerRequestDto {
   @ApiProperty({ example: 'lab1' })
-  @IsString() @Matches(WORKER_ID, { message: WORKER_ID_MESSAGE })
+  @IsString() @Matches(WORKER_ID_PATTERN, { message: WORKER_ID_MESSAGE })
   worker_id: string;
 }
 
@@ -45,11 +51,11 @@ export class ClaimDto extends WorkerRequestDto implements ClaimRequest {
   capability: CapabilityDto;
 
   @ApiPropertyOptional({ type: [String], example: ['gbt', 'mlp'], description: 'models this worker may train; absent = all' })
-  @IsOptional() @IsArray() @ArrayMaxSize(1000) @Matches(MODEL_NAME, { each: true, message: 'each of allow_jobs must be a model name' })
+  @IsOptional() @IsArray() @ArrayMaxSize(MAX_MODEL_LIST) @Matches(NAME_PATTERN, { each: true, message: 'each of allow_jobs must be a model name' })
   allow_jobs?: string[];
 
   @ApiPropertyOptional({ type: [String], example: ['transformer'] })
-  @IsOptional() @IsArray() @ArrayMaxSize(1000) @Matches(MODEL_NAME, { each: true, message: 'each of deny_jobs must be a model name' })
+  @IsOptional() @IsArray() @ArrayMaxSize(MAX_MODEL_LIST) @Matches(NAME_PATTERN, { each: true, message: 'each of deny_jobs must be a model name' })
   deny_jobs?: string[];
 }
 
@@ -61,7 +67,7 @@ export class HeartbeatDto extends WorkerRequestDto implements HeartbeatRequest {
 
 export class CompleteDto extends WorkerRequestDto implements CompleteRequest {
   @ApiProperty({ example: 'a3f1…', description: 'sha256 of the uploaded bundle.tar.zst' })
-  @IsString() @Matches(/^[0-9a-fA-F]{64}$/, { message: 'artifact_sha256 must be 64 hex characters' })
+  @IsString() @Matches(SHA256_PATTERN, { message: 'artifact_sha256 must be 64 hex characters' })
   artifact_sha256: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { test_accuracy: 0.91 } })
@@ -114,12 +120,12 @@ export class ListJobsQueryDto implements JobListQuery {
   @IsOptional() @IsString() @MaxLength(128)
   worker_id?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
   @IsOptional()
   @Transform(({ value }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value))
-  @IsInt({ message: 'limit must be an integer from 1 to 1000' })
-  @Min(1, { message: 'limit must be an integer from 1 to 1000' })
-  @Max(1000, { message: 'limit must be an integer from 1 to 1000' })
+  @IsInt({ message: LIMIT_MESSAGE })
+  @Min(1, { message: LIMIT_MESSAGE })
+  @Max(MAX_PAGE_SIZE, { message: LIMIT_MESSAGE })
   limit?: number;
 
   @ApiPropertyOptional({ description: 'next_cursor of the previous page' })

@@ -2,22 +2,26 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { DataSourceOptions } from 'typeorm';
-import { JOBS_ENTITIES } from './entities';
-import { JOBS_MIGRATIONS } from './migrations';
+import { MIGRATIONS } from './migrations';
 
 export const SQLITE_FILE_NAME = 'training_jobs.db';
 
 const isPostgresUrl = (url: string | undefined): url is string => !!url && /^postgres(ql)?:\/\//i.test(url);
+
+/** Where the database is: SQLite in the data dir unless a `postgres://` URL is given. */
+export interface DatabaseLocation {
+  dataDir: string;
+  databaseUrl?: string;
+}
 
 /**
  * The queue's database: SQLite in the data dir by default, PostgreSQL when a
  * `postgres://` URL is given (several receivers sharing one queue). The schema
  * comes from migrations run at start, never from `synchronize`.
  */
-export function databaseOptions(opts: { dataDir: string; databaseUrl?: string }): DataSourceOptions {
+export function databaseOptions(opts: DatabaseLocation): DataSourceOptions {
   const common = {
-    entities: JOBS_ENTITIES,
-    migrations: JOBS_MIGRATIONS,
+    migrations: MIGRATIONS,
     migrationsRun: true,
     synchronize: false,
     logging: false,

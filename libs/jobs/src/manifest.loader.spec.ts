@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ManifestState } from './manifest-state';
 import { JobsHarness, startJobs } from '../../../test/support/jobs.testing';
 
 const VALID = `
@@ -23,7 +22,7 @@ mode = ["oracle", "realistic"]
 seed = [0, 1]
 `;
 
-describe('ManifestService', () => {
+describe('ManifestLoader', () => {
   let h: JobsHarness;
   let manifestPath: string;
   beforeEach(async () => {
@@ -36,7 +35,7 @@ describe('ManifestService', () => {
 
   it('loads the TOML file, applies it, and reports it in status()', async () => {
     write(VALID);
-    const outcome = await h.manifest.load();
+    const outcome = await h.loader.load();
     // The only declared host denies mlp: a warning, carried into the result, not an error.
     expect(outcome).toEqual({
       ok: true,
@@ -65,17 +64,17 @@ describe('ManifestService', () => {
       ['mlp', 'realistic', 0, 2],
       ['mlp', 'realistic', 1, 2],
     ]);
-    expect((await h.manifest.load()).ok).toBe(true);
+    expect((await h.loader.load()).ok).toBe(true);
     expect(await h.queue.counts()).toMatchObject({ pending: 5 });
   });
 
   it('keeps the previous jobs and hosts when the new manifest is invalid, and reports the first error', async () => {
     write(VALID);
-    await h.manifest.load();
+    await h.loader.load();
     const loadedAt = h.manifest.status().loaded_at;
     h.clock.advance(60);
     write(`${VALID}\n[[jobs]]\nmodel = "gbt"\nmode = "x"\nrequre_cuda = true\nmin_ram_gib = -1\n`);
-    const outcome = await h.manifest.load();
+    const outcome = await h.loader.load();
     expect(outcome.ok).toBe(false);
     if (outcome.ok) return;
     expect(outcome.errors.length).toBeGreaterThanOrEqual(2);
@@ -85,35 +84,35 @@ describe('ManifestService', () => {
     expect(h.manifest.hostFor('labpi')).toBeDefined();
     expect((await h.queue.counts()).pending).toBe(5);
     write(VALID);
-    expect((await h.manifest.load()).ok).toBe(true);
+    expect((await h.loader.load()).ok).toBe(true);
     expect(h.manifest.status().error).toBeNull();
   });
 
   it('parses the text that loaded last only once, however often it is reloaded, and any other text anew', async () => {
-    const state = h.module.get(ManifestState);
+    const state = h.manifest;
     write(VALID);
-    await h.manifest.load();
-    const first = state.manifest;
-    const again = await h.manifest.load();
+    await h.loader.load();
+    const first = state.current;
+    const again = await h.loader.load();
     expect(again).toMatchObject({ ok: true, result: { added: 0, unchanged: 5, total: 5, warnings: [expect.anything()] } });
-    expect(state.manifest).toBe(first);
+    expect(state.current).toBe(first);
     // The same jobs in other text: parsed again.
     write(`# edited\n${VALID}`);
-    expect(await h.manifest.load()).toMatchObject({ ok: true, result: { added: 0, unchanged: 5 } });
-    expect(state.manifest).not.toBe(first);
-    expect(state.manifest).toEqual(first);
+    expect(await h.loader.load()).toMatchObject({ ok: true, result: { added: 0, unchanged: 5 } });
+    expect(state.current).not.toBe(first);
+    expect(state.current).toEqual(first);
     // A failed load in between does not make the last good text's parse stale.
-    const edited = state.manifest;
+    const edited = state.current;
     write('[[jobs]\n');
-    expect((await h.manifest.load()).ok).toBe(false);
+    expect((await h.loader.load()).ok).toBe(false);
     write(`# edited\n${VALID}`);
-    expect((await h.manifest.load()).ok).toBe(true);
-    expect(state.manifest).toBe(edited);
+    expect((await h.loader.load()).ok).toBe(true);
+    expect(state.current).toBe(edited);
   });
 
   it('reports an unreadable file as an error without touching the queue', async () => {
     fs.rmSync(manifestPath, { force: true });
-    const outcome = await h.manifest.load();
+    const outcome = await h.loader.load();
     expect(outcome.ok).toBe(false);
     expect(h.manifest.status()).toMatchObject({ loaded_at: null, jobs: 0 });
     expect(h.manifest.status().error).toContain(path.basename(manifestPath));

@@ -1,9 +1,7 @@
-import type { DataSource } from 'typeorm';
-
 /**
- * Every difference between SQLite and PostgreSQL that the queue's SQL meets,
- * in one place. The repository writes PostgreSQL-style `$1` placeholders and
- * asks this object for the rest.
+ * Every difference between SQLite and PostgreSQL that the repositories' SQL
+ * meets, in one place. Repositories write PostgreSQL-style `$1` placeholders
+ * and ask this object for the rest.
  */
 export interface SqlDialect {
   readonly name: 'sqlite' | 'postgres';
@@ -17,24 +15,17 @@ export interface SqlDialect {
   jsonArrayHas(column: string, param: string): string;
   /**
    * Placed after the table name in the claim's inner SELECT. SQLite's planner
-   * otherwise fetches every pending row by status and sorts them (≈ 12 ms per
-   * claim at 50,000 pending jobs, against microseconds walking the claim-order
-   * index); PostgreSQL weighs LIMIT 1 itself.
+   * otherwise fetches every pending row by status and sorts them, a cost that
+   * grows with the queue (see bench/README.md); PostgreSQL weighs LIMIT 1 itself.
    */
   claimIndexHint(index: string): string;
   /** Appended to the claim's inner SELECT so concurrent claimers skip each other's row. */
   readonly skipLocked: string;
   /** Appended to a SELECT that reads a row it is about to change in the same transaction. */
   readonly forUpdate: string;
-  /**
-   * True when every statement shares one connection (better-sqlite3): then
-   * transactions must not interleave, and reads must not run inside another
-   * caller's open transaction, so all access is queued.
-   */
-  readonly singleConnection: boolean;
 }
 
-const sqlite: SqlDialect = {
+export const SQLITE: SqlDialect = {
   name: 'sqlite',
   compile(sql) {
     const order: number[] = [];
@@ -48,22 +39,16 @@ const sqlite: SqlDialect = {
   claimIndexHint: (index) => ` INDEXED BY ${index}`,
   skipLocked: '',
   forUpdate: '',
-  singleConnection: true,
 };
 
-const postgres: SqlDialect = {
+export const POSTGRES: SqlDialect = {
   name: 'postgres',
   compile: (sql) => ({ text: sql, order: null }),
   jsonArrayHas: (column, param) => `jsonb_exists(${column}::jsonb, ${param})`,
   claimIndexHint: () => '',
   skipLocked: ' FOR UPDATE SKIP LOCKED',
   forUpdate: ' FOR UPDATE',
-  singleConnection: false,
 };
-
-export function dialectOf(dataSource: DataSource): SqlDialect {
-  return dataSource.options.type === 'postgres' ? postgres : sqlite;
-}
 
 /** The caller's parameters in the order `compile` gave for its statement. */
 export function orderParams(order: readonly number[] | null, params: readonly unknown[]): unknown[] {

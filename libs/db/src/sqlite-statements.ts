@@ -1,18 +1,18 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Logger } from 'typeorm';
-import type { Db } from './queue.repository';
-import { orderParams, type SqlDialect } from './sql-dialect';
+import type { Sql } from './db';
+import { orderParams, SQLITE } from './sql-dialect';
 
 /**
- * Enough for every statement the queue repeats (claims with their allow/deny
- * lists, heartbeats, the lifecycle updates); one-off texts such as a reload's
- * last insert batch age out instead of piling up.
+ * Enough for every statement the receiver repeats (claims with their
+ * allow/deny lists, heartbeats, the lifecycle updates); one-off texts such as
+ * a reload's last insert batch age out instead of piling up.
  */
 const CACHE_SIZE = 100;
 
-/** A write section waiting for its group's transaction (see `SqliteSections`). */
+/** A write section waiting for its group's transaction (see `SqliteExecutor`). */
 export interface QueuedWrite {
-  section: (db: Db) => Promise<unknown>;
+  section: (sql: Sql) => Promise<unknown>;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
@@ -24,26 +24,25 @@ interface Prepared {
 }
 
 /**
- * The queue's SQL straight on better-sqlite3's connection, which TypeORM
- * opened and migrated: each SQL text is rewritten and prepared once, and
- * transactions are `BEGIN IMMEDIATE` … `COMMIT`. Through TypeORM's query
- * runners the per-call overhead cost several times what the statements
- * themselves do. Results are the ones TypeORM's driver gives: rows from
- * statements that return them, the number of changed rows otherwise.
+ * SQL straight on better-sqlite3's connection, which TypeORM opened and
+ * migrated: each SQL text is rewritten and prepared once, and transactions
+ * are `BEGIN IMMEDIATE` … `COMMIT`. Through TypeORM's query runners the
+ * per-call overhead cost several times what the statements themselves do.
+ * Results are the ones TypeORM's driver gives: rows from statements that
+ * return them, the number of changed rows otherwise.
  *
- * Nothing here queues callers: `SqliteSections` runs one section at a time.
+ * Nothing here queues callers: `SqliteExecutor` runs one section at a time.
  */
 export class SqliteStatements {
-  readonly db: Db;
+  readonly sql: Sql;
   private readonly cache = new Map<string, Prepared>();
 
   constructor(
     private readonly connection: Database,
-    private readonly dialect: SqlDialect,
-    // Kept so TypeORM's `logging` option still shows the queue's statements.
+    // Kept so TypeORM's `logging` option still shows the statements.
     private readonly logger: Logger,
   ) {
-    this.db = {
+    this.sql = {
       rows: async <T>(sql: string, params: readonly unknown[] = []) => this.exec(sql, params).rows as T[],
       run: async (sql: string, params: readonly unknown[] = []) => this.exec(sql, params).changes,
     };
@@ -84,7 +83,7 @@ export class SqliteStatements {
       const write = group[next];
       this.run('SAVEPOINT section');
       try {
-        const value = await write.section(this.db);
+        const value = await write.section(this.sql);
         this.run('RELEASE section');
         succeeded.push({ write, value });
       } catch (err) {
@@ -128,7 +127,7 @@ export class SqliteStatements {
       // Most recently used last, so the hot statements are never the ones evicted.
       this.cache.delete(sql);
     } else {
-      const { text, order } = this.dialect.compile(sql);
+      const { text, order } = SQLITE.compile(sql);
       entry = { stmt: this.connection.prepare(text), order };
       if (this.cache.size >= CACHE_SIZE) this.cache.delete(this.cache.keys().next().value as string);
     }

@@ -1,4 +1,4 @@
 import { InitialSchema1764300000000 } from './1764300000000-initial-schema';
 
 /** Every migration, oldest first; listed as classes so bundling and tests need no globs. */
-export const JOBS_MIGRATIONS = [InitialSchema1764300000000];
+export const MIGRATIONS = [InitialSchema1764300000000];

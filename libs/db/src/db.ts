@@ -1,0 +1,27 @@
+import type { SqlDialect } from './sql-dialect';
+
+/**
+ * The statements of one section. SQL is written with PostgreSQL-style `$1`
+ * placeholders on either driver.
+ */
+export interface Sql {
+  rows<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Runs a statement; answers the number of rows it changed. */
+  run(sql: string, params?: readonly unknown[]): Promise<number>;
+}
+
+/**
+ * The database as services and repositories use it: sections of statements,
+ * read outside a transaction or written as one. Each driver has its executor
+ * (`SqliteExecutor`, `PostgresExecutor`); `DbModule` provides the one the
+ * configuration names under this class.
+ */
+export abstract class Db {
+  abstract readonly dialect: SqlDialect;
+
+  /** Reads outside a transaction: each statement sees committed data. */
+  abstract read<T>(section: (sql: Sql) => Promise<T>): Promise<T>;
+
+  /** One transaction: everything in `section` commits together or not at all. */
+  abstract write<T>(section: (sql: Sql) => Promise<T>): Promise<T>;
+}

@@ -1,0 +1,50 @@
+import type { DataSource, QueryRunner } from 'typeorm';
+import { Db, type Sql } from './db';
+import { bind, POSTGRES } from './sql-dialect';
+
+/**
+ * PostgreSQL through TypeORM's connection pool: every section takes a
+ * connection of its own, so sections run side by side, and receivers sharing
+ * the database are kept apart by row locks (`FOR UPDATE`, `SKIP LOCKED`).
+ */
+export class PostgresExecutor extends Db {
+  readonly dialect = POSTGRES;
+
+  constructor(private readonly dataSource: DataSource) {
+    super();
+  }
+
+  async read<T>(section: (sql: Sql) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      return await section(this.statements(runner));
+    } finally {
+      await runner.release();
+    }
+  }
+
+  async write<T>(section: (sql: Sql) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      try {
+        const value = await section(this.statements(runner));
+        await runner.commitTransaction();
+        return value;
+      } catch (err) {
+        if (runner.isTransactionActive) await runner.rollbackTransaction();
+        throw err;
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private statements(runner: QueryRunner): Sql {
+    const exec = (sql: string, params: readonly unknown[]) => runner.query(...bind(this.dialect, sql, params), true);
+    return {
+      rows: async (sql, params = []) => (await exec(sql, params)).records,
+      run: async (sql, params = []) => (await exec(sql, params)).affected ?? 0,
+    };
+  }
+}

@@ -1,0 +1,67 @@
+import type { Database } from 'better-sqlite3';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { Logger } from 'typeorm';
+import { AsyncMutex } from './async-mutex';
+import { Db, type Sql } from './db';
+import { SQLITE } from './sql-dialect';
+import { type QueuedWrite, SqliteStatements } from './sqlite-statements';
+
+/** The most write sections one COMMIT carries: bounds how long the first of them waits for it. */
+const MAX_GROUP = 64;
+
+/**
+ * SQLite on better-sqlite3's single connection, where a transaction is
+ * nothing but BEGIN … COMMIT on that connection. Sections are async
+ * functions: two running at once would interleave their statements there —
+ * one's BEGIN inside the other's transaction, a read seeing another caller's
+ * uncommitted rows. So every read and write section runs one at a time, in
+ * call order; SQLite serializes writers anyway.
+ *
+ * Write sections that queue up together — the claims and heartbeats of many
+ * workers arriving at once — share one transaction, each inside a savepoint
+ * of its own (group commit): one COMMIT writes each changed page once for all
+ * of them instead of once per section. A section that throws is rolled back
+ * alone, and each caller hears only after the COMMIT that made its section
+ * durable.
+ */
+export class SqliteExecutor extends Db {
+  readonly dialect = SQLITE;
+  private readonly statements: SqliteStatements;
+  private readonly mutex = new AsyncMutex();
+  /** The group that write sections called now join: queued, not yet started. */
+  private open: QueuedWrite[] | null = null;
+
+  constructor(connection: Database, logger: Logger) {
+    super();
+    this.statements = new SqliteStatements(connection, logger);
+  }
+
+  read<T>(section: (sql: Sql) => Promise<T>): Promise<T> {
+    // A write called after this read must not overtake it by joining an earlier group.
+    this.open = null;
+    return this.mutex.run(() => section(this.statements.sql));
+  }
+
+  write<T>(section: (sql: Sql) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.open === null || this.open.length >= MAX_GROUP) this.open = this.queueGroup();
+      this.open.push({ section, resolve: resolve as (value: unknown) => void, reject });
+    });
+  }
+
+  private queueGroup(): QueuedWrite[] {
+    const group: QueuedWrite[] = [];
+    void this.mutex.run(async () => {
+      // Sections called during this turn of the event loop join the group too.
+      await nextTurn();
+      if (this.open === group) this.open = null;
+      try {
+        await this.statements.commitGroup(group);
+      } catch (err) {
+        // The transaction broke down (a rollback failed): whoever is still waiting hears why.
+        for (const write of group) write.reject(err);
+      }
+    });
+    return group;
+  }
+}

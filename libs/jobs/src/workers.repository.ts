@@ -1,0 +1,41 @@
+import { Injectable } from '@nestjs/common';
+import type { Sql } from '@cis490/db';
+
+/** A `workers` row: what a worker last told the receiver about itself, and when. */
+export interface WorkerRow {
+  worker_id: string;
+  hostname: string;
+  /** JSON of the worker's capability. */
+  capability: string;
+  allow_jobs: string | null;
+  deny_jobs: string | null;
+  first_seen: string;
+  last_seen: string;
+}
+
+/** The SQL of the workers the receiver has seen. */
+@Injectable()
+export class WorkersRepository {
+  /** Records what a worker told us about itself and when. */
+  async upsert(sql: Sql, row: WorkerRow): Promise<void> {
+    await sql.run(
+      `INSERT INTO workers (worker_id, hostname, capability, allow_jobs, deny_jobs, first_seen, last_seen)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (worker_id) DO UPDATE SET
+         hostname = excluded.hostname, capability = excluded.capability,
+         allow_jobs = excluded.allow_jobs, deny_jobs = excluded.deny_jobs, last_seen = excluded.last_seen`,
+      [row.worker_id, row.hostname, row.capability, row.allow_jobs, row.deny_jobs, row.first_seen, row.last_seen],
+    );
+  }
+
+  async touch(sql: Sql, workerId: string, now: string): Promise<number> {
+    return sql.run(`UPDATE workers SET last_seen = $1 WHERE worker_id = $2`, [now, workerId]);
+  }
+
+  /** All workers, or only those seen at or after `seenSince`. */
+  async find(sql: Sql, seenSince?: string): Promise<WorkerRow[]> {
+    return seenSince === undefined
+      ? sql.rows<WorkerRow>(`SELECT * FROM workers ORDER BY worker_id`)
+      : sql.rows<WorkerRow>(`SELECT * FROM workers WHERE last_seen >= $1 ORDER BY worker_id`, [seenSince]);
+  }
+}

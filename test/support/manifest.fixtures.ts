@@ -1,0 +1,19 @@
+import { effectiveConstraints, type JobConstraints } from '@cis490/manifest';
+
+/** A job's model and constraints as the parser gives them: a VRAM minimum makes it CUDA-only. */
+export function jobConstraints(over: Partial<JobConstraints & { model: string }> = {}): JobConstraints & { model: string } {
+  // A field given as undefined takes its default, as a field left out of the manifest does.
+  const given = Object.fromEntries(Object.entries(over).filter(([, value]) => value !== undefined));
+  const { model = 'gbt', ...declared } = given as Partial<JobConstraints & { model: string }>;
+  return {
+    model,
+    ...effectiveConstraints({
+      require_cuda: false,
+      prefer_cuda: false,
+      min_vram_gib: 0,
+      min_ram_gib: 0,
+      allowed_hosts: [],
+      ...declared,
+    }),
+  };
+}
