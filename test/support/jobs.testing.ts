@@ -132,14 +132,17 @@ export interface JobsHarness {
   close(): Promise<void>;
 }
 
-/** The jobs module on a fresh SQLite file in a temp dir, migrations applied, with a fake clock. */
-export async function startJobs(options: Partial<JobsOptions> = {}): Promise<JobsHarness> {
+/**
+ * The jobs module on a fresh SQLite file in a temp dir (or on `databaseUrl`,
+ * a PostgreSQL database), migrations applied, with a fake clock.
+ */
+export async function startJobs(options: Partial<JobsOptions> = {}, databaseUrl?: string): Promise<JobsHarness> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cis490-jobs-'));
   const clock = new FakeClock();
   try {
     const module = await Test.createTestingModule({
       imports: [
-        DbModule.forRootAsync({ useFactory: () => ({ dataDir }) }),
+        DbModule.forRootAsync({ useFactory: () => ({ dataDir, databaseUrl }) }),
         ManifestModule.forRootAsync({ useFactory: () => ({ path: path.join(dataDir, 'training_manifest.toml') }) }),
         ArtifactsModule.forStore({
           useFactory: () => ({ modelsDir: path.join(dataDir, 'models'), maxUploadBytes: 1024 ** 2 }),

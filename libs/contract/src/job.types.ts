@@ -7,9 +7,6 @@ import type { Capability } from './capability.types';
 export const JOB_STATUSES = ['pending', 'claimed', 'running', 'completed', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
-/** Statuses a job can no longer leave without an operator. */
-export const FINAL_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
-
 /** A job as serialized by the API. Timestamps are ISO-8601 UTC or null. */
 export interface JobView {
   id: string;

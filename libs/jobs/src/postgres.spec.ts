@@ -1,0 +1,84 @@
+import { JobConflictError } from './errors';
+import {
+  bundleBytes,
+  capability,
+  claimRequest,
+  cudaCapability,
+  JobsHarness,
+  manifestOf,
+  startJobs,
+} from '../../../test/support/jobs.testing';
+import { describeOnPostgres, freshDatabase, TestDatabase } from '../../../test/support/postgres';
+
+/** The queue on PostgreSQL's executor: the pool, row locks, and the dialect's SQL. */
+describeOnPostgres('the queue on PostgreSQL', () => {
+  let database: TestDatabase;
+  let h: JobsHarness;
+  beforeEach(async () => {
+    database = await freshDatabase();
+    h = await startJobs({}, database.url);
+  });
+  afterEach(async () => {
+    await h?.close();
+    await database?.drop();
+  });
+
+  it('migrates, and hands each job to exactly one of many concurrent claimers', async () => {
+    expect(h.db.dialect.name).toBe('postgres');
+    await h.queue.reload(manifestOf(Array.from({ length: 30 }, (_, i) => ({ mode: `m${i}` }))));
+    const claims = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => h.claim(claimRequest(`w${i % 6}`, capability({ hostname: `lab${i % 6}` })))),
+    );
+    const ids = claims.filter((job) => job !== null).map((job) => job.id);
+    expect(ids).toHaveLength(30);
+    expect(new Set(ids).size).toBe(30);
+    expect(await h.queue.counts()).toMatchObject({ pending: 0, claimed: 30 });
+    expect((await h.workers.list()).map((w) => [w.worker_id, w.current_job_ids.length > 0])).toHaveLength(6);
+  });
+
+  it('applies eligibility in SQL: CUDA, allowed hosts (a JSON array), allow and deny lists', async () => {
+    await h.queue.reload(
+      manifestOf([
+        { mode: 'cuda', min_vram_gib: 8 },
+        { mode: 'lab2-only', allowed_hosts: ['lab2'] },
+        { model: 'mlp', mode: 'denied' },
+        { mode: 'any' },
+      ]),
+    );
+    const cpu = capability({ hostname: 'lab1' });
+    expect((await h.claim(claimRequest('c', cpu, { deny_jobs: ['mlp'] })))?.mode).toBe('any');
+    expect(await h.claim(claimRequest('c', cpu, { deny_jobs: ['mlp'] }))).toBeNull();
+    expect((await h.claim(claimRequest('l2', capability({ hostname: 'lab2' }), { allow_jobs: ['gbt'] })))?.mode).toBe(
+      'lab2-only',
+    );
+    expect((await h.claim(claimRequest('g', cudaCapability(24, { hostname: 'gpu1' }))))?.mode).toBe('cuda');
+  });
+
+  it('runs the lifecycle with numbers as numbers, and rolls back a refused transition', async () => {
+    await h.queue.reload(manifestOf([{ mode: 'a', max_attempts: 2, seed: 9007199254740991 }]));
+    const job = (await h.claim(claimRequest('w1', capability())))!;
+    expect(job).toMatchObject({ attempts: 1, max_attempts: 2, seed: 9007199254740991, min_vram_gib: 0 });
+    expect(await h.queue.heartbeat(job.id, { worker_id: 'w1' })).toEqual({ status: 'running', cancel: false });
+    await expect(h.queue.fail(job.id, { worker_id: 'w2', error: 'not mine' })).rejects.toThrow(JobConflictError);
+    await h.queue.fail(job.id, { worker_id: 'w1', error: 'OOM', exit_code: 137, retryable: true });
+    const again = (await h.claim(claimRequest('w2', capability())))!;
+    const sha = await h.storeBundle(job.id, bundleBytes('bundle'));
+    const done = await h.queue.complete(again.id, { worker_id: 'w2', artifact_sha256: sha, metrics: { acc: 0.9 } });
+    expect(done).toMatchObject({ status: 'completed', attempts: 2, exit_code: null, metrics: { acc: 0.9 } });
+    const detail = await h.queue.get(job.id.slice(0, 10));
+    expect(detail.events.map((e) => `${e.from ?? '∅'}>${e.to}`)).toEqual([
+      '∅>pending', 'pending>claimed', 'claimed>running', 'running>pending', 'pending>claimed', 'claimed>completed',
+    ]);
+  });
+
+  it('pages through jobs by keyset with counts, and sweeps silent workers', async () => {
+    await h.queue.reload(manifestOf(Array.from({ length: 5 }, (_, i) => ({ mode: `m${i}`, max_attempts: 1 }))));
+    const first = await h.queue.list({ limit: 2 });
+    const second = await h.queue.list({ limit: 2, cursor: first.next_cursor! });
+    expect([...first.jobs, ...second.jobs].map((j) => j.mode)).toEqual(['m0', 'm1', 'm2', 'm3']);
+    expect(first.counts).toMatchObject({ pending: 5, claimed: 0 });
+    await h.claim(claimRequest('w1', capability()));
+    h.clock.advance(601);
+    expect(await h.sweep.sweep()).toEqual({ requeued: 0, failed: 1 });
+  });
+});
