@@ -2,6 +2,7 @@ import { ChildProcess, spawn, spawnSync, SpawnSyncReturns } from 'node:child_pro
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { JobIdentity } from '@cis490/contract';
 import { processGone } from './support/processes';
 
 /**
@@ -11,15 +12,7 @@ import { processGone } from './support/processes';
 
 const TRAINER = path.resolve(__dirname, '..', 'examples', 'trainer', 'train.js');
 
-interface TrainerJob {
-  id?: string;
-  model: string;
-  mode: string;
-  hyper: Record<string, unknown>;
-  split_recipe: string;
-  train_hosts: string[];
-  seed: number;
-}
+type TrainerJob = JobIdentity & { id?: string };
 
 interface Metrics {
   train_accuracy: number;

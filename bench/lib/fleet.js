@@ -69,18 +69,8 @@ function jobsManifest(count) {
   return out.join('\n');
 }
 
-const capability = (hostname) => ({
-  hostname,
-  cores: 8,
-  ram_gib: 32,
-  cuda: false,
-  vram_gib: 0,
-  gpus: [],
-  torch_version: null,
-  git_commit: null,
-  platform: 'linux',
-  arch: 'x64',
-});
+/** The CPU host the tests use, under another name. */
+const capability = (hostname) => ({ ...require('../../test/support/capability.json'), hostname });
 
 /** A claim as `cis490-worker` sends it. */
 function claimBody(workerId, hostname = 'lab1') {

@@ -19,7 +19,10 @@ import {
   WorkersService,
 } from '@cis490/jobs';
 import { type HostSpec, type JobSpec, type Manifest, ManifestModule, ManifestService } from '@cis490/manifest';
+import { capability, cudaCapability } from './capability.fixtures';
 import { jobConstraints } from './manifest.fixtures';
+
+export { capability, cudaCapability };
 
 /** A clock that moves only when told to. */
 export class FakeClock extends Clock {
@@ -37,26 +40,6 @@ export class FakeClock extends Clock {
   advance(seconds: number): void {
     this.ms += seconds * 1000;
   }
-}
-
-export function capability(overrides: Partial<Capability> = {}): Capability {
-  return {
-    hostname: 'lab1',
-    cores: 8,
-    ram_gib: 32,
-    cuda: false,
-    vram_gib: 0,
-    gpus: [],
-    torch_version: null,
-    git_commit: null,
-    platform: 'linux',
-    arch: 'x64',
-    ...overrides,
-  };
-}
-
-export function cudaCapability(vram_gib = 24, overrides: Partial<Capability> = {}): Capability {
-  return capability({ cuda: true, vram_gib, gpus: [{ name: 'RTX 4090', vram_gib }], ...overrides });
 }
 
 /** A claim from worker `worker_id` on host `hostname` (also the worker's own hostname). */
@@ -125,6 +108,8 @@ export interface JobsHarness {
   dataDir: string;
   /** A claim; answers the job handed out, or null. */
   claim(req: ClaimRequest): Promise<JobView | null>;
+  /** A claim by `workerId` (on a CPU host of that name unless `cap` says otherwise) that must get a job. */
+  mustClaim(workerId: string, cap?: Capability): Promise<JobView>;
   /** Puts these `[hosts.*]` entries in force, as if a manifest declaring them had loaded. */
   useHosts(hosts: HostSpec[]): void;
   /** Stores `bundle` as an artifact of `jobId`, as an upload would; answers its SHA-256. */
@@ -171,6 +156,11 @@ export async function startJobs(options: Partial<JobsOptions> = {}, databaseUrl?
       dataSource: module.get<DataSource>(getDataSourceToken()),
       dataDir,
       claim: async (req) => (await queue.claim(req))?.job ?? null,
+      mustClaim: async (workerId, cap = capability({ hostname: workerId })) => {
+        const answer = await queue.claim(claimRequest(workerId, cap));
+        if (!answer) throw new Error(`setup: nothing for ${workerId} to claim`);
+        return answer.job;
+      },
       useHosts: (hosts) => {
         const manifest_ = manifestOf([], Object.fromEntries(hosts.map((h) => [h.hostname, h])));
         manifest.accept(manifest_, clock.now().toISOString(), 'hosts for a test', []);

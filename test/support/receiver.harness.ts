@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { loadReceiverConfig, ReceiverConfig } from '../../apps/receiver/src/config/receiver.config';
 import { createReceiverApp } from '../../apps/receiver/src/receiver.app';
 import type { Capability } from '@cis490/contract';
-import { capability as baseCapability, cudaCapability } from './jobs.testing';
+import { capability as baseCapability, cudaCapability } from './capability.fixtures';
 
 export const OPERATOR_TOKEN = 'operator-secret-1';
 

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ClaimRequest, JobView } from '@cis490/contract';
+import { capability } from '../../../test/support/capability.fixtures';
 import { ReceiverClient } from './receiver.client';
 import { ReceiverError, ReceiverUnreachableError } from './receiver.errors';
 
@@ -101,18 +102,7 @@ const nestError = (statusCode: number, error: string, message: string | string[]
 const claimRequest: ClaimRequest = {
   worker_id: 'lab1-w0',
   hostname: 'lab1',
-  capability: {
-    hostname: 'lab1',
-    cores: 8,
-    ram_gib: 31.3,
-    cuda: false,
-    vram_gib: 0,
-    gpus: [],
-    torch_version: null,
-    git_commit: null,
-    platform: 'linux',
-    arch: 'x64',
-  },
+  capability: capability(),
 };
 
 const job = { id: 'a'.repeat(64), model: 'gbt', mode: 'realistic', status: 'claimed' } as JobView;

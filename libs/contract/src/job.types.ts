@@ -7,20 +7,29 @@ import type { Capability } from './capability.types';
 export const JOB_STATUSES = ['pending', 'claimed', 'running', 'completed', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
-/** A job as serialized by the API. Timestamps are ISO-8601 UTC or null. */
-export interface JobView {
-  id: string;
+/** The fields that make a job's identity (SPEC §1 "Job ID"); the trainer reads them in job.json. */
+export interface JobIdentity {
   model: string;
   mode: string;
   hyper: Record<string, unknown>;
   split_recipe: string;
   train_hosts: string[];
   seed: number;
+}
+
+/** Constraints that gate which worker may claim a job (SPEC §2 eligibility). */
+export interface JobConstraints {
+  /** As it takes effect: true when declared or when min_vram_gib > 0. */
   require_cuda: boolean;
   prefer_cuda: boolean;
   min_vram_gib: number;
   min_ram_gib: number;
   allowed_hosts: string[];
+}
+
+/** A job as serialized by the API. Timestamps are ISO-8601 UTC or null. */
+export interface JobView extends JobIdentity, JobConstraints {
+  id: string;
   priority: number;
   max_attempts: number;
   timeout_s: number;

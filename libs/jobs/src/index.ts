@@ -1,11 +1,5 @@
 export { Clock, SystemClock } from './clock';
-export {
-  AmbiguousJobIdError,
-  ArtifactMissingError,
-  InvalidCursorError,
-  JobConflictError,
-  JobNotFoundError,
-} from './errors';
+export { AmbiguousJobIdError, ArtifactMissingError, InvalidCursorError, JobConflictError, JobNotFoundError } from './errors';
 export { JOBS_OPTIONS, type JobsOptions } from './jobs.options';
 export { JobsModule, type JobsModuleAsyncOptions } from './jobs.module';
 export { ManifestLoader, type ManifestLoadOutcome } from './manifest.loader';

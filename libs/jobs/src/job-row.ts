@@ -1,44 +1,26 @@
 import type { JobEvent, JobStatus, JobView } from '@cis490/contract';
 
+/** Columns that hold JSON text, and flags stored as 0/1 (the same SQL on SQLite and PostgreSQL). */
+type JsonColumn = 'hyper' | 'train_hosts' | 'allowed_hosts' | 'metrics';
+type FlagColumn = 'require_cuda' | 'prefer_cuda' | 'in_manifest';
+
 /**
- * A `jobs` row as the driver returns it; the migrations define the table, and
- * a test holds this type to them. PostgreSQL hands back BIGINT and COUNT as
- * strings, hence the Number() calls when it becomes a view.
+ * A `jobs` row as the driver returns it: the API's view as stored, plus the
+ * queue's order. The migrations define the table, and a test holds the rows
+ * the queue writes to them. PostgreSQL hands back BIGINT and COUNT as
+ * strings, hence the Number() calls when a row becomes a view.
  */
-export interface JobRow {
-  id: string;
+export type JobRow = Omit<JobView, JsonColumn | FlagColumn> & {
   seq: number;
   manifest_order: number;
-  model: string;
-  mode: string;
   hyper: string;
-  split_recipe: string;
   train_hosts: string;
-  seed: number;
+  allowed_hosts: string;
+  metrics: string | null;
   require_cuda: number;
   prefer_cuda: number;
-  min_vram_gib: number;
-  min_ram_gib: number;
-  allowed_hosts: string;
-  priority: number;
-  max_attempts: number;
-  timeout_s: number;
-  status: JobStatus;
-  attempts: number;
-  worker_id: string | null;
-  claimed_at: string | null;
-  heartbeat_at: string | null;
-  started_at: string | null;
-  finished_at: string | null;
-  artifact_sha256: string | null;
-  metrics: string | null;
-  error: string | null;
-  exit_code: number | null;
-  log_tail: string | null;
   in_manifest: number;
-  created_at: string;
-  updated_at: string;
-}
+};
 
 /** A job leaving its worker for the queue: the next claim starts afresh. */
 export const BACK_TO_PENDING: Partial<JobRow> = {

@@ -26,8 +26,8 @@ describe('job lifecycle', () => {
   async function claimed(input = {}, worker = 'w1'): Promise<JobView> {
     const m = manifestOf([input]);
     await h.queue.reload(m);
-    const job = await h.claim(claimRequest(worker, capability()));
-    if (!job || job.id !== m.jobs[0].id) throw new Error('setup: the job was not claimed');
+    const job = await h.mustClaim(worker, capability());
+    if (job.id !== m.jobs[0].id) throw new Error('setup: another job was claimed');
     return job;
   }
 

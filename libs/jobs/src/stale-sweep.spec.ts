@@ -1,6 +1,5 @@
-import type { JobView } from '@cis490/contract';
 import { QueueRepository } from './queue.repository';
-import { capability, claimRequest, JobsHarness, manifestOf, startJobs } from '../../../test/support/jobs.testing';
+import { JobsHarness, manifestOf, startJobs } from '../../../test/support/jobs.testing';
 
 describe('StaleSweepService', () => {
   let h: JobsHarness;
@@ -9,11 +8,7 @@ describe('StaleSweepService', () => {
   });
   afterEach(() => h.close());
 
-  async function claim(worker: string): Promise<JobView> {
-    const job = await h.claim(claimRequest(worker, capability({ hostname: worker })));
-    if (!job) throw new Error('setup: nothing to claim');
-    return job;
-  }
+  const claim = (worker: string) => h.mustClaim(worker);
 
   it('leaves jobs whose heartbeat is recent enough', async () => {
     await h.queue.reload(manifestOf([{}]));

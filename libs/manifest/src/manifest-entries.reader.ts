@@ -1,19 +1,6 @@
 import { effectiveConstraints } from './eligibility';
 import { HyperAxis, HyperSchema, readAxisValues, readHyper, readHyperAxes } from './hyper.values';
-import {
-  checkKeys,
-  describe,
-  Issues,
-  keyPath,
-  readAmount,
-  readBool,
-  readHostname,
-  readInt,
-  readList,
-  readName,
-  readString,
-  readTable,
-} from './manifest.fields';
+import { checkKeys, describe, Issues, keyPath, readAmount, readBool, readHostname, readInt, readList, readName, readString, readTable } from './manifest.fields';
 import { JobConstraints, ManifestDefaults } from './manifest.types';
 import { TomlTable, TomlValue } from './toml.reader';
 
@@ -126,19 +113,37 @@ function schemaOf(table: TomlTable, ctx: EntryContext): HyperSchema | undefined 
   return typeof table.model === 'string' ? ctx.schemas.get(table.model) : undefined;
 }
 
-/** One `[[jobs]]` entry; undefined once its problems are reported. */
-export function readJob(value: TomlValue, path: string, issues: Issues, ctx: EntryContext): JobEntry | undefined {
+/**
+ * An entry of either kind: the keys both share, then the kind's own read by
+ * `readOwn`, all reported at once; undefined once its problems are reported.
+ */
+function readEntry<Own>(
+  value: TomlValue,
+  path: string,
+  issues: Issues,
+  ctx: EntryContext,
+  readOwn: (table: TomlTable) => Own,
+): (EntryCommon & Own) | undefined {
   const table = readTable(value, path, issues);
   if (!table) return undefined;
   const before = issues.count;
   const common = readCommon(table, path, issues, ctx);
-  const mode = required(table, 'mode', path, issues)
-    ? readName(table.mode, keyPath(path, 'mode'), issues, 'mode')
-    : undefined;
-  const seed = field(table, 'seed', path, (v, p) => readInt(v, p, issues, 0), 0);
-  const hyper = field(table, 'hyper', path, (v, p) => readHyper(v, p, issues, schemaOf(table, ctx)), {});
+  const own = readOwn(table);
   if (issues.count !== before || !common) return undefined;
-  return { ...common, mode: mode!, seed: seed!, hyper: hyper! };
+  return { ...common, ...own };
+}
+
+/** One `[[jobs]]` entry; undefined once its problems are reported. */
+export function readJob(value: TomlValue, path: string, issues: Issues, ctx: EntryContext): JobEntry | undefined {
+  return readEntry(value, path, issues, ctx, (table) => {
+    const mode = required(table, 'mode', path, issues)
+      ? readName(table.mode, keyPath(path, 'mode'), issues, 'mode')
+      : undefined;
+    const seed = field(table, 'seed', path, (v, p) => readInt(v, p, issues, 0), 0);
+    const hyper = field(table, 'hyper', path, (v, p) => readHyper(v, p, issues, schemaOf(table, ctx)), {});
+    // Used only when no problem was reported: readEntry drops the entry otherwise.
+    return { mode: mode!, seed: seed!, hyper: hyper! };
+  });
 }
 
 /** A sweep's `mode` or `seed`: one value, or a non-empty list of distinct values. */
@@ -163,17 +168,14 @@ function readAxis<T>(
 
 /** One `[[sweeps]]` entry, not yet expanded. */
 export function readSweep(value: TomlValue, path: string, issues: Issues, ctx: EntryContext): SweepEntry | undefined {
-  const table = readTable(value, path, issues);
-  if (!table) return undefined;
-  const before = issues.count;
-  const common = readCommon(table, path, issues, ctx);
-  const modes = required(table, 'mode', path, issues)
-    ? readAxis(table.mode, keyPath(path, 'mode'), issues, (v, p) => readName(v, p, issues, 'mode'))
-    : undefined;
-  const seeds = field(table, 'seed', path, (v, p) => readAxis(v, p, issues, (s, sp) => readInt(s, sp, issues, 0)), [0]);
-  const axes = field(table, 'hyper', path, (v, p) => readHyperAxes(v, p, issues, schemaOf(table, ctx)), []);
-  if (issues.count !== before || !common) return undefined;
-  return { ...common, modes: modes!, seeds: seeds!, axes: axes! };
+  return readEntry(value, path, issues, ctx, (table) => {
+    const modes = required(table, 'mode', path, issues)
+      ? readAxis(table.mode, keyPath(path, 'mode'), issues, (v, p) => readName(v, p, issues, 'mode'))
+      : undefined;
+    const seeds = field(table, 'seed', path, (v, p) => readAxis(v, p, issues, (s, sp) => readInt(s, sp, issues, 0)), [0]);
+    const axes = field(table, 'hyper', path, (v, p) => readHyperAxes(v, p, issues, schemaOf(table, ctx)), []);
+    return { modes: modes!, seeds: seeds!, axes: axes! };
+  });
 }
 
 /** `[[jobs]]` or `[[sweeps]]` as a list of entries; anything else is reported. */

@@ -1,19 +1,7 @@
 import { NAME_PATTERN, NAME_RULE } from '@cis490/contract';
 import { didYouMean } from './did-you-mean';
 import { HYPER_TYPES, HyperSchema } from './hyper.values';
-import {
-  checkKeys,
-  describe,
-  Issues,
-  keyPath,
-  readAmount,
-  readBool,
-  readHostname,
-  readInt,
-  readList,
-  readName,
-  readTable,
-} from './manifest.fields';
+import { checkKeys, describe, Issues, keyPath, readAmount, readBool, readHostname, readInt, readList, readName, readTable } from './manifest.fields';
 import { HostSpec, HyperType, ManifestDefaults, ModelSchema } from './manifest.types';
 import { TomlValue } from './toml.reader';
 

@@ -5,6 +5,18 @@ import * as path from 'node:path';
 import { loadManifest, parseManifest } from './manifest.parser';
 import { Manifest, ManifestIssue } from './manifest.types';
 
+/** What a job gets for each optional constraint and setting the manifest leaves out. */
+const OPTIONAL_DEFAULTS = {
+  require_cuda: false,
+  prefer_cuda: false,
+  min_vram_gib: 0,
+  min_ram_gib: 0,
+  allowed_hosts: [],
+  priority: 0,
+  max_attempts: 3,
+  timeout_s: 0,
+};
+
 function manifestOf(source: string): Manifest {
   const result = parseManifest(source);
   if (!result.ok) throw new Error(`unexpected errors: ${JSON.stringify(result.errors)}`);
@@ -82,14 +94,7 @@ describe('parseManifest: the SPEC example', () => {
       split_recipe: 'default',
       train_hosts: ['lab1', 'lab2'],
       seed: 0,
-      require_cuda: false,
-      prefer_cuda: false,
-      min_vram_gib: 0,
-      min_ram_gib: 0,
-      allowed_hosts: [],
-      priority: 0,
-      max_attempts: 3,
-      timeout_s: 0,
+      ...OPTIONAL_DEFAULTS,
       manifest_order: 0,
     });
     expect(m.jobs.map((j) => j.manifest_order)).toEqual([...Array(13).keys()]);
@@ -136,14 +141,7 @@ describe('parseManifest: defaults and overrides', () => {
       split_recipe: 'default',
       train_hosts: [],
       seed: 0,
-      require_cuda: false,
-      prefer_cuda: false,
-      min_vram_gib: 0,
-      min_ram_gib: 0,
-      allowed_hosts: [],
-      priority: 0,
-      max_attempts: 3,
-      timeout_s: 0,
+      ...OPTIONAL_DEFAULTS,
     });
   });
 

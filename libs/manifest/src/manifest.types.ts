@@ -1,29 +1,9 @@
-import type { ManifestIssue } from '@cis490/contract';
+import type { JobConstraints, JobIdentity, ManifestIssue } from '@cis490/contract';
 
-export type { ManifestIssue };
+export type { JobConstraints, JobIdentity, ManifestIssue };
 
 /** Hyper-parameter types a `[models.X].hyper` schema may name. */
 export type HyperType = 'int' | 'float' | 'bool' | 'string' | 'array' | 'table';
-
-/** The fields that make a job's identity (SPEC §1 "Job ID"). */
-export interface JobIdentity {
-  model: string;
-  mode: string;
-  hyper: Record<string, unknown>;
-  split_recipe: string;
-  train_hosts: string[];
-  seed: number;
-}
-
-/** Constraints that gate which worker may claim a job (SPEC §2 eligibility). */
-export interface JobConstraints {
-  /** As it takes effect: true when declared or when min_vram_gib > 0. */
-  require_cuda: boolean;
-  prefer_cuda: boolean;
-  min_vram_gib: number;
-  min_ram_gib: number;
-  allowed_hosts: string[];
-}
 
 /** One job of the manifest after defaults and sweep expansion. */
 export interface JobSpec extends JobIdentity, JobConstraints {
