@@ -22,6 +22,33 @@ usage_error() {
 # For `--flag VALUE` parsing: "$@" is the remaining argv.
 need_value() { (($# >= 2)) && [[ $2 != --* ]] || usage_error "$1 needs a value"; }
 
+# The options both installers take, into the same variables; anything else
+# is a usage error. Sets TAKEN to how many arguments the option used.
+common_option() {
+  case $1 in
+    --user) need_value "$@"; user=$2; TAKEN=2 ;;
+    --env-file) need_value "$@"; env_file=$2; TAKEN=2 ;;
+    --unit-dir) need_value "$@"; unit_dir=$2; TAKEN=2 ;;
+    --checkout) need_value "$@"; checkout=$2; TAKEN=2 ;;
+    --node) need_value "$@"; node_bin=$2; TAKEN=2 ;;
+    --dry-run) DRY_RUN=1; TAKEN=1 ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage_error "unknown option: $1" ;;
+  esac
+}
+
+# The help lines of common_option's options, aligned at column $1; $2 is the env file's default.
+common_usage() {
+  printf "  %-${1}s%s\n" \
+    '--user NAME' 'service user, created if missing (default: cis490)' \
+    '--env-file FILE' "(default: $2)" \
+    '--unit-dir DIR' '(default: /etc/systemd/system)' \
+    '--checkout DIR' "the built checkout the service runs (default: $REPO_DIR)" \
+    '--node BIN' "node binary for the unit (default: node on the service's PATH)" \
+    '--dry-run' 'print every action, change nothing' \
+    '-h, --help' 'this text'
+}
+
 quote_argv() {
   local out
   out=$(printf '%q ' "$@")

@@ -41,13 +41,7 @@ options:
                               (both, when not given, keep what the env file already says)
   --listen-host HOST          address to listen on (default: 127.0.0.1)
   --port PORT                 (default: 8471)
-  --user NAME                 service user, created if missing (default: cis490)
-  --env-file FILE             (default: /etc/cis490/receiver.env)
-  --unit-dir DIR              (default: /etc/systemd/system)
-  --checkout DIR              the built checkout the service runs (default: $REPO_DIR)
-  --node BIN                  node binary for the unit (default: node on the service's PATH)
-  --dry-run                   print every action, change nothing
-  -h, --help                  this text
+$(common_usage 28 /etc/cis490/receiver.env)
 
 Generate a token with: (umask 077; openssl rand -hex 32 > operator.token)
 EOF
@@ -66,14 +60,7 @@ while (($#)); do
     --worker-token-file) need_value "$@"; worker_token_file=$2; shift 2 ;;
     --listen-host) need_value "$@"; listen_host=$2; shift 2 ;;
     --port) need_value "$@"; port=$2; shift 2 ;;
-    --user) need_value "$@"; user=$2; shift 2 ;;
-    --env-file) need_value "$@"; env_file=$2; shift 2 ;;
-    --unit-dir) need_value "$@"; unit_dir=$2; shift 2 ;;
-    --checkout) need_value "$@"; checkout=$2; shift 2 ;;
-    --node) need_value "$@"; node_bin=$2; shift 2 ;;
-    --dry-run) DRY_RUN=1; shift ;;
-    -h | --help) usage; exit 0 ;;
-    *) usage_error "unknown option: $1" ;;
+    *) common_option "$@"; shift "$TAKEN" ;;
   esac
 done
 

@@ -35,14 +35,8 @@ options:
   --allow-jobs LIST     comma list of models this worker may train (default: all)
   --deny-jobs LIST      comma list of models this worker never trains
                         (these four, when not given, keep what the env file already says)
-  --user NAME           service user, created if missing (default: cis490)
   --work-dir DIR        job dirs and bundles (default: $STATE_DIR/work)
-  --env-file FILE       (default: /etc/cis490/worker.env)
-  --unit-dir DIR        (default: /etc/systemd/system)
-  --checkout DIR        the built checkout the service runs (default: $REPO_DIR)
-  --node BIN            node binary for the unit (default: node on the service's PATH)
-  --dry-run             print every action, change nothing
-  -h, --help            this text
+$(common_usage 22 /etc/cis490/worker.env)
 EOF
 }
 
@@ -58,15 +52,8 @@ while (($#)); do
     --worker-id) need_value "$@"; worker_id=$2; shift 2 ;;
     --allow-jobs) need_value "$@"; allow_jobs=$2; shift 2 ;;
     --deny-jobs) need_value "$@"; deny_jobs=$2; shift 2 ;;
-    --user) need_value "$@"; user=$2; shift 2 ;;
     --work-dir) need_value "$@"; work_dir=$2; shift 2 ;;
-    --env-file) need_value "$@"; env_file=$2; shift 2 ;;
-    --unit-dir) need_value "$@"; unit_dir=$2; shift 2 ;;
-    --checkout) need_value "$@"; checkout=$2; shift 2 ;;
-    --node) need_value "$@"; node_bin=$2; shift 2 ;;
-    --dry-run) DRY_RUN=1; shift ;;
-    -h | --help) usage; exit 0 ;;
-    *) usage_error "unknown option: $1" ;;
+    *) common_option "$@"; shift "$TAKEN" ;;
   esac
 done
 
