@@ -7,6 +7,8 @@ const { cpuMs } = require('./lib/proc-stats');
 const { startReceiver } = require('./lib/receiver');
 
 const CONCURRENCY = 32;
+/** Jobs held, heartbeats timed, warm-up heartbeats: in a full run, and under BENCH_QUICK. */
+const SIZES = { full: { running: 200, beats: 5000, warm: 2000 }, quick: { running: 50, beats: 1000, warm: 400 } };
 
 /**
  * Heartbeat latency with 200 running jobs: 32 senders beat the jobs
@@ -14,9 +16,7 @@ const CONCURRENCY = 32;
  * a bare node:http server.
  */
 async function heartbeat(report, { quick }) {
-  const running = quick ? 50 : 200;
-  const beats = quick ? 1000 : 5000;
-  const warm = quick ? 400 : 2000;
+  const { running, beats, warm } = quick ? SIZES.quick : SIZES.full;
   const workers = workerIds(CONCURRENCY);
   report.note(`${running} jobs held by ${CONCURRENCY} workers, ${beats} heartbeats from ${CONCURRENCY} senders, ${warm} warm-up beats`);
 

@@ -6,6 +6,8 @@ const { keepAliveAgent, percentile, requestJson } = require('./lib/http-load');
 const { startReceiver } = require('./lib/receiver');
 
 const PAGE = 100;
+/** Jobs in the queue, the deepest page, timed requests per depth: in a full run, and under BENCH_QUICK. */
+const SIZES = { full: { count: 50_000, depth: 400, perDepth: 50 }, quick: { count: 5000, depth: 40, perDepth: 20 } };
 
 /**
  * GET /v1/jobs latency over 50,000 jobs, one client at a time as an operator
@@ -14,9 +16,7 @@ const PAGE = 100;
  * first page.
  */
 async function list(report, { quick }) {
-  const count = quick ? 5000 : 50_000;
-  const depth = quick ? 40 : 400;
-  const perDepth = quick ? 20 : 50;
+  const { count, depth, perDepth } = quick ? SIZES.quick : SIZES.full;
   const depths = [1, Math.round(depth / 4), Math.round(depth / 2), Math.round((3 * depth) / 4), depth];
   report.note(`${count} jobs; pages of ${PAGE}; walk to page ${depth}, then ${perDepth} timed requests at pages ${depths.join(', ')}`);
 

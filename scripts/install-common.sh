@@ -37,6 +37,18 @@ common_option() {
   esac
 }
 
+# Checks and resolves common_option's values; sets main_js (app $1's entry
+# in the checkout) and node_cmd.
+check_common_options() {
+  check_user_name "$user"
+  env_file=$(absolute_path --env-file "$env_file")
+  unit_dir=$(absolute_path --unit-dir "$unit_dir")
+  checkout=$(absolute_path --checkout "$checkout")
+  main_js="$checkout/dist/apps/$1/src/main.js"
+  check_built "$main_js" "$checkout"
+  node_cmd=$(node_command "$node_bin")
+}
+
 # The help lines of common_option's options, aligned at column $1; $2 is the env file's default.
 common_usage() {
   printf "  %-${1}s%s\n" \

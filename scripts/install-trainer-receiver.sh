@@ -70,15 +70,9 @@ done
 [[ $port =~ ^[0-9]{1,5}$ ]] && ((10#$port >= 1 && 10#$port <= 65535)) || die "--port must be 1-65535, got: $port"
 ((10#$port >= 1024)) ||
   die "--port $port is privileged; the unit drops every capability (see its CAP_NET_BIND_SERVICE comment) - use a port >= 1024"
-check_user_name "$user"
 data_dir=$(absolute_path --data-dir "$data_dir")
 manifest=$(absolute_path --manifest "$manifest")
-env_file=$(absolute_path --env-file "$env_file")
-unit_dir=$(absolute_path --unit-dir "$unit_dir")
-checkout=$(absolute_path --checkout "$checkout")
-main_js="$checkout/dist/apps/receiver/src/main.js"
-check_built "$main_js" "$checkout"
-node_cmd=$(node_command "$node_bin")
+check_common_options receiver
 operator_token='' worker_token=''
 [[ -z $operator_token_file ]] || operator_token=$(read_token --operator-token-file "$operator_token_file")
 [[ -z $worker_token_file ]] || worker_token=$(read_token --worker-token-file "$worker_token_file")

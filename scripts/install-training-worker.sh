@@ -73,14 +73,8 @@ for list in "$allow_jobs" "$deny_jobs"; do
   [[ -z $list || $list =~ ^[A-Za-z0-9._-]+(,[A-Za-z0-9._-]+)*$ ]] ||
     die "--allow-jobs/--deny-jobs take a comma list of model names, got: $list"
 done
-check_user_name "$user"
 work_dir=$(absolute_path --work-dir "$work_dir")
-env_file=$(absolute_path --env-file "$env_file")
-unit_dir=$(absolute_path --unit-dir "$unit_dir")
-checkout=$(absolute_path --checkout "$checkout")
-main_js="$checkout/dist/apps/worker/src/main.js"
-check_built "$main_js" "$checkout"
-node_cmd=$(node_command "$node_bin")
+check_common_options worker
 token=''
 [[ -z $token_file ]] || token=$(read_token --token-file "$token_file")
 check_trainer_path "$trainer"
