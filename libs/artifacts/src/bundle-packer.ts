@@ -15,10 +15,9 @@ const EPOCH = new Date(0);
 const BUNDLE_ZSTD_LEVEL = 3;
 /**
  * Two zstd worker threads, always: compression runs beside the tar engine
- * instead of on its thread (one worker packed ≈ 1.5× faster here, a second
- * ≈ 12% faster again, on 2 cores). zstd's multithreaded output is the same
- * for any worker count, so fixing it keeps bundles identical on every host.
- * (0, single-threaded mode, writes other bytes.)
+ * instead of on its thread (see bench/README.md). zstd's multithreaded output
+ * is the same for any worker count, so fixing it keeps bundles identical on
+ * every host. (0, single-threaded mode, writes other bytes.)
  */
 const BUNDLE_ZSTD_WORKERS = 2;
 
