@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { Command } from 'commander';
 import { ReceiverClient } from '@cis490/client';
+import { DEFAULT_RECEIVER_URL } from '@cis490/contract';
 import { MissingTokenError, UsageError } from './cli.errors';
 import { paletteFor, Palette } from './output/colors';
-import { DEFAULT_RECEIVER_URL, OPERATOR_TOKEN_ENV } from './receiver/receiver.options';
+import { OPERATOR_TOKEN_ENV } from './receiver/receiver.options';
 
 /** The program-wide options (CliProgram declares them). */
 export interface GlobalOptions {
