@@ -1,22 +1,18 @@
 import type { Command } from 'commander';
 import { CommandRunner, Option } from 'nest-commander';
-import { loadWorkerConfig, WorkerConfig, WorkerFlags } from '../worker.config';
 
 const raw = (value: string): string => value;
 
 /**
  * The flags every command takes, each overriding the variable of the same
- * name. The worker token has no flag: argv is visible to every user of the host.
+ * name (WorkerConfigService merges them). The worker token has no flag: argv
+ * is visible to every user of the host.
  */
 export abstract class ConfiguredCommand extends CommandRunner {
   /** commander has printed the usage error (unknown option, missing value) by now: exit 2, as for bad settings. */
   override setCommand(command: Command): this {
     command.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
     return super.setCommand(command);
-  }
-
-  protected config(flags: WorkerFlags): WorkerConfig {
-    return loadWorkerConfig(process.env, flags);
   }
 
   @Option({ flags: '--receiver-url <url>', description: 'CIS490_RECEIVER_URL (default http://127.0.0.1:8471)' })
