@@ -8,6 +8,7 @@ import { ClientModule } from '@cis490/client';
 import { CapabilityCommand } from './commands/capability.command';
 import { RunCommand } from './commands/run.command';
 import { SelfTestCommand } from './commands/self-test.command';
+import { JobRunner } from './runner/job.runner';
 import { SelfTestService } from './runner/self-test.service';
 import { WorkerLog } from './runner/worker.log';
 import { WorkerLoop } from './runner/worker.loop';
@@ -27,6 +28,7 @@ import { WorkerConfigService } from './worker-config.service';
     SelfTestCommand,
     WorkerConfigService,
     WorkerLoop,
+    JobRunner,
     SelfTestService,
     WorkerLog,
   ],
