@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { CommandRunner, Option } from 'nest-commander';
+import { DEFAULTS } from '../worker.config';
 
 const raw = (value: string): string => value;
 
@@ -15,7 +16,7 @@ export abstract class ConfiguredCommand extends CommandRunner {
     return super.setCommand(command);
   }
 
-  @Option({ flags: '--receiver-url <url>', description: 'CIS490_RECEIVER_URL (default http://127.0.0.1:8471)' })
+  @Option({ flags: '--receiver-url <url>', description: `CIS490_RECEIVER_URL (default ${DEFAULTS.receiverUrl})` })
   parseReceiverUrl(v: string): string {
     return raw(v);
   }
@@ -25,7 +26,7 @@ export abstract class ConfiguredCommand extends CommandRunner {
     return raw(v);
   }
 
-  @Option({ flags: '--work-dir <dir>', description: 'CIS490_WORK_DIR (default ./work)' })
+  @Option({ flags: '--work-dir <dir>', description: `CIS490_WORK_DIR (default ${DEFAULTS.workDir})` })
   parseWorkDir(v: string): string {
     return raw(v);
   }
@@ -45,12 +46,12 @@ export abstract class ConfiguredCommand extends CommandRunner {
     return raw(v);
   }
 
-  @Option({ flags: '--poll-s <seconds>', description: 'CIS490_POLL_S: wait between claims when idle (default 10)' })
+  @Option({ flags: '--poll-s <seconds>', description: `CIS490_POLL_S: wait between claims when idle (default ${DEFAULTS.pollS})` })
   parsePollS(v: string): string {
     return raw(v);
   }
 
-  @Option({ flags: '--kill-grace-s <seconds>', description: 'CIS490_KILL_GRACE_S: SIGTERM → SIGKILL delay (default 10)' })
+  @Option({ flags: '--kill-grace-s <seconds>', description: `CIS490_KILL_GRACE_S: SIGTERM → SIGKILL delay (default ${DEFAULTS.killGraceS})` })
   parseKillGraceS(v: string): string {
     return raw(v);
   }
