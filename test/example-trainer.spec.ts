@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { JobIdentity } from '@cis490/contract';
 import { processGone } from './support/processes';
+import { waitFor } from './support/wait-for';
 
 /**
  * The example trainer as the worker runs it: a real `node train.js` process
@@ -102,16 +103,6 @@ const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8'
 const metricsOf = (outDir: string) => readJson<Metrics>(path.join(outDir, 'metrics.json'));
 const modelOf = (outDir: string) => readJson<ModelFile>(path.join(outDir, 'model.json'));
 const stderrLines = (r: { stderr: string }) => r.stderr.split('\n').filter((l) => l !== '');
-
-/** Alive and not a zombie (a container's init may be slow to reap). */
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (condition()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 describe('example trainer: real models', () => {
   const runs: Record<string, ReturnType<typeof train>> = {};
@@ -297,27 +288,27 @@ describe('example trainer: the test model', () => {
 
   it('spawns a sleeping child in its process group that a group SIGTERM takes down', async () => {
     const run = startInGroup({ sleep_s: 30, spawn_child: true });
-    await until(() => fs.existsSync(childPidFile(run.outDir)), 'child.pid');
+    await waitFor('child.pid', () => fs.existsSync(childPidFile(run.outDir)), 10_000);
     const childPid = Number(fs.readFileSync(childPidFile(run.outDir), 'utf8'));
     expect(processGone(childPid)).toBe(false);
 
     process.kill(-run.child.pid!, 'SIGTERM');
     expect(await run.exited).toBe('SIGTERM');
-    await until(() => processGone(childPid), 'the child to die');
+    await waitFor('the child to die', () => processGone(childPid), 10_000);
   });
 
   it('with ignore_sigterm survives SIGTERM, child included, until SIGKILL', async () => {
     const run = startInGroup({ sleep_s: 30, spawn_child: true, ignore_sigterm: true });
-    await until(() => fs.existsSync(childPidFile(run.outDir)), 'child.pid');
+    await waitFor('child.pid', () => fs.existsSync(childPidFile(run.outDir)), 10_000);
     const childPid = Number(fs.readFileSync(childPidFile(run.outDir), 'utf8'));
 
     process.kill(-run.child.pid!, 'SIGTERM');
-    await until(() => run.stdout().includes('SIGTERM ignored'), 'the trainer to ignore SIGTERM');
+    await waitFor('the trainer to ignore SIGTERM', () => run.stdout().includes('SIGTERM ignored'), 10_000);
     expect(processGone(run.child.pid!)).toBe(false);
     expect(processGone(childPid)).toBe(false);
 
     process.kill(-run.child.pid!, 'SIGKILL');
     expect(await run.exited).toBe('SIGKILL');
-    await until(() => processGone(childPid), 'the child to die');
+    await waitFor('the child to die', () => processGone(childPid), 10_000);
   });
 });

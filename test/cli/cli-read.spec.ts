@@ -4,27 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReceiverProcess, spawnReceiver } from '../support/receiver.process';
 import { freePort } from '../support/receiver.process';
-import { claim, cli, CliResult, completeWithBundle, json, STACK_TRACE } from './cli.support';
+import { claim, cli, CliResult, completeWithBundle, json, readManifest, STACK_TRACE } from './cli.support';
 
 const SWEEP_POINTS = 1001; // more than the receiver's largest page (1000): `list` must follow the cursor
 
-const MANIFEST = `
-[[jobs]]
-model = "gbt"
-mode = "realistic"
-hyper = { n_estimators = 10 }
-priority = 10
-
-[[jobs]]
-model = "cnn"
-mode = "realistic"
-require_cuda = true
-
-[[sweeps]]
-model = "sweep"
-mode = "grid"
-seed = [${Array.from({ length: SWEEP_POINTS }, (_, i) => i).join(', ')}]
-`;
+const MANIFEST = readManifest(SWEEP_POINTS);
 
 const ESC = '\u001b[';
 

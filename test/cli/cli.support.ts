@@ -10,6 +10,28 @@ export interface CliResult {
   stderr: string;
 }
 
+/**
+ * The read commands' queue: gbt (priority 10: a CPU host claims it first), cnn
+ * (CUDA only: pending on a CPU fleet, with its reason), then a sweep over `seeds` seeds.
+ */
+export const readManifest = (seeds: number): string => `
+[[jobs]]
+model = "gbt"
+mode = "realistic"
+hyper = { n_estimators = 10 }
+priority = 10
+
+[[jobs]]
+model = "cnn"
+mode = "realistic"
+require_cuda = true
+
+[[sweeps]]
+model = "sweep"
+mode = "grid"
+seed = [${Array.from({ length: seeds }, (_, i) => i).join(', ')}]
+`;
+
 /** A Node stack frame: never allowed on the CLI's stderr. */
 export const STACK_TRACE = /\n\s+at /;
 

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { claimBody } from '../support/receiver.harness';
 import { ReceiverProcess, spawnReceiver } from '../support/receiver.process';
-import { waitFor } from '../worker/worker.process';
+import { waitFor } from '../support/wait-for';
 import { call, sweepManifest } from './faults.support';
 
 const JOBS = 3000;

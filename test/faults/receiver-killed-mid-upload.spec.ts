@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { waitFor } from '../worker/worker.process';
+import { waitFor } from '../support/wait-for';
 import { ReceiverProcess, spawnReceiver } from '../support/receiver.process';
 import { call, claimOne, filesUnder, putBundle, sha256, zstd } from './faults.support';
 

@@ -2,7 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ReceiverProcess, spawnReceiver } from '../support/receiver.process';
-import { api, startWorker, stopWorker, TempDirs, waitFor, WorkerProcess } from '../worker/worker.process';
+import { api } from '../support/http';
+import { TempDirs } from '../support/temp-dirs';
+import { waitFor } from '../support/wait-for';
+import { startWorker, stopWorker, WorkerProcess } from '../support/worker.process';
 
 const MANIFEST = '[[jobs]]\nmodel = "test"\nmode = "slow"\nhyper = { sleep_s = 5 }\n';
 // Stale only well after the outage: the job must survive it on the worker's word, not by luck.

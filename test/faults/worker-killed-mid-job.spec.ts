@@ -1,6 +1,10 @@
 import { join } from 'node:path';
 import { ReceiverProcess, spawnReceiver } from '../support/receiver.process';
-import { api, processGone, runWorker, startWorker, stopWorker, TempDirs, trainerPid, waitFor, WorkerProcess } from '../worker/worker.process';
+import { api } from '../support/http';
+import { processGone } from '../support/processes';
+import { TempDirs } from '../support/temp-dirs';
+import { waitFor } from '../support/wait-for';
+import { runWorker, startWorker, stopWorker, trainerPid, WorkerProcess } from '../support/worker.process';
 import { killGroup } from './faults.support';
 
 const MANIFEST = '[[jobs]]\nmodel = "test"\nmode = "sleepy"\nhyper = { sleep_s = 4 }\n';

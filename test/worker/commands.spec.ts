@@ -1,7 +1,9 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ReceiverProcess, spawnReceiver, TRAINER } from '../support/receiver.process';
-import { api, runWorker, TempDirs } from './worker.process';
+import { api } from '../support/http';
+import { TempDirs } from '../support/temp-dirs';
+import { runWorker } from '../support/worker.process';
 
 const CAPABILITY_KEYS = ['arch', 'cores', 'cuda', 'git_commit', 'gpus', 'hostname', 'platform', 'ram_gib', 'torch_version', 'vram_gib'];
 

@@ -1,6 +1,10 @@
 import { join } from 'node:path';
 import { freePort, ReceiverProcess, spawnReceiver } from '../support/receiver.process';
-import { api, FAST_RECEIVER_ENV, fakeNvidiaSmi, runWorker, startWorker, stopWorker, TempDirs, waitFor, WorkerProcess } from './worker.process';
+import { fakeBin } from '../support/fake-bin';
+import { api } from '../support/http';
+import { TempDirs } from '../support/temp-dirs';
+import { waitFor } from '../support/wait-for';
+import { FAST_RECEIVER_ENV, runWorker, startWorker, stopWorker, WorkerProcess } from '../support/worker.process';
 
 describe('cis490-worker run: the receiver and the host', () => {
   const temp = new TempDirs();
@@ -43,8 +47,8 @@ describe('cis490-worker run: the receiver and the host', () => {
     rx = await spawnReceiver('[[jobs]]\nmodel = "test"\nmode = "gpu"\nmin_vram_gib = 16\n', FAST_RECEIVER_ENV);
     const dir = temp.make('cis490-work-');
     const work = join(dir, 'work');
-    const cpuPath = `${fakeNvidiaSmi(join(dir, 'cpu'), 'echo "NVIDIA-SMI has failed" >&2; exit 9')}:${process.env.PATH}`;
-    const gpuPath = `${fakeNvidiaSmi(join(dir, 'gpu'), 'echo "NVIDIA GeForce RTX 3090, 24576"')}:${process.env.PATH}`;
+    const cpuPath = `${fakeBin(dir, { 'nvidia-smi': 'echo "NVIDIA-SMI has failed" >&2; exit 9' })}:${process.env.PATH}`;
+    const gpuPath = `${fakeBin(dir, { 'nvidia-smi': 'echo "NVIDIA GeForce RTX 3090, 24576"' })}:${process.env.PATH}`;
     const args = ['--receiver-url', rx.url, '--work-dir', work, '--poll-s', '1'];
 
     worker = startWorker(['run', '--once', ...args, '--worker-id', 'cpu-host'], { PATH: cpuPath });

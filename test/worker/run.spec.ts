@@ -2,7 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReceiverProcess, spawnReceiver } from '../support/receiver.process';
-import { api, becomesGone, childPid, FAST_RECEIVER_ENV, runWorker, TempDirs, trainerPid } from './worker.process';
+import { api } from '../support/http';
+import { TempDirs } from '../support/temp-dirs';
+import { becomesGone, childPid, FAST_RECEIVER_ENV, runWorker, trainerPid } from '../support/worker.process';
 
 // Priorities make the order of claims, and so which job each `--once` run takes, explicit.
 const MANIFEST = `

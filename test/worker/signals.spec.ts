@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import { ReceiverProcess, spawnReceiver } from '../support/receiver.process';
-import {
-  api, becomesGone, childPid, FAST_RECEIVER_ENV, processGone, startWorker, stopWorker, TempDirs, trainerPid, waitFor, WorkerProcess,
-} from './worker.process';
+import { api } from '../support/http';
+import { processGone } from '../support/processes';
+import { TempDirs } from '../support/temp-dirs';
+import { waitFor } from '../support/wait-for';
+import { becomesGone, childPid, FAST_RECEIVER_ENV, startWorker, stopWorker, trainerPid, WorkerProcess } from '../support/worker.process';
 
 // Long sleepers with a grandchild each: they only end when the worker ends them.
 const MANIFEST = `

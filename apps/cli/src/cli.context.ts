@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { Command } from 'commander';
-import { ReceiverClient } from '@cis490/client';
+import { ReceiverClient, ReceiverClientFactory } from '@cis490/client';
+import { DEFAULT_RECEIVER_URL } from '@cis490/contract';
 import { MissingTokenError, UsageError } from './cli.errors';
 import { paletteFor, Palette } from './output/colors';
-import { DEFAULT_RECEIVER_URL, OPERATOR_TOKEN_ENV } from './receiver/receiver.options';
+import { OPERATOR_TOKEN_ENV } from './receiver/receiver.options';
 
 /** The program-wide options (CliProgram declares them). */
 export interface GlobalOptions {
@@ -20,6 +21,8 @@ export interface Session extends GlobalOptions {
 /** What every command needs: the global options, a client for the receiver, and where output goes. */
 @Injectable()
 export class CliContext {
+  constructor(private readonly clients: ReceiverClientFactory) {}
+
   globals(command: Command): GlobalOptions {
     const opts = command.optsWithGlobals() as Partial<GlobalOptions>;
     return { receiver: opts.receiver || DEFAULT_RECEIVER_URL, json: Boolean(opts.json) };
@@ -35,7 +38,7 @@ export class CliContext {
     }
     let client: ReceiverClient;
     try {
-      client = new ReceiverClient({ baseUrl: globals.receiver, operatorToken, retry: false });
+      client = this.clients.create({ baseUrl: globals.receiver, operatorToken, retry: false });
     } catch (err) {
       throw new UsageError(`--receiver: ${(err as Error).message}`);
     }

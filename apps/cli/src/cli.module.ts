@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ClientModule } from '@cis490/client';
 import { CliContext } from './cli.context';
 import { CliProgram } from './cli.program';
 import { CancelCommand } from './commands/cancel.command';
@@ -24,5 +25,5 @@ export const COMMANDS = [
   PullCommand,
 ];
 
-@Module({ providers: [CliContext, CliProgram, ...COMMANDS] })
+@Module({ imports: [ClientModule], providers: [CliContext, CliProgram, ...COMMANDS] })
 export class CliModule {}

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { Command } from 'commander';
 import { InjectCommander } from 'nest-commander';
+import { DEFAULT_RECEIVER_URL } from '@cis490/contract';
 import { CLI_NAME, oneLine } from './cli.errors';
-import { DEFAULT_RECEIVER_URL, OPERATOR_TOKEN_ENV, RECEIVER_URL_ENV } from './receiver/receiver.options';
+import { OPERATOR_TOKEN_ENV, RECEIVER_URL_ENV } from './receiver/receiver.options';
 import { VERSION } from './version';
 
 const DESCRIPTION = 'Operate a cis490 training fleet: see the queue, cancel and requeue jobs, reload the manifest, pull bundles.';

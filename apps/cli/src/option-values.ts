@@ -1,4 +1,4 @@
-import { JOB_STATUSES, JobStatus } from '@cis490/contract';
+import { JOB_STATUSES, JobStatus, MIN_ID_PREFIX, NAME_PATTERN } from '@cis490/contract';
 import { UsageError } from './cli.errors';
 
 /** Option values, checked before anything is sent, so that a typo is a usage error (exit 2). */
@@ -16,9 +16,10 @@ export function parsePositiveInt(flag: string, value: string): number {
 }
 
 /** Model and mode names follow the manifest's pattern; anything else could never match. */
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
 export function parseName(flag: string, value: string): string {
-  if (!NAME.test(value)) throw new UsageError(`${flag}: "${value}" is not a valid name (${NAME.source})`);
+  if (!NAME_PATTERN.test(value)) throw new UsageError(`${flag}: "${value}" is not a valid name (${NAME_PATTERN.source})`);
   return value;
 }
+
+/** How `show`, `cancel` and `requeue` describe their argument. */
+export const JOB_ID_ARGUMENT = { id: `a job ID, or a unique prefix of at least ${MIN_ID_PREFIX} characters` };

@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readCapabilityOverrides } from '@cis490/capability';
+import { DEFAULT_RECEIVER_URL, NAME_PATTERN, normalizeReceiverUrl, WORKER_ID_PATTERN, WORKER_ID_RULE } from '@cis490/contract';
 import { parseTrainerCommand, resolveTrainerArgv } from './trainer-command';
 
 /** A bad setting; the message names the variable (or flag) it came from. */
@@ -39,14 +40,12 @@ export interface WorkerConfig {
 }
 
 export const DEFAULTS = {
-  receiverUrl: 'http://127.0.0.1:8471',
+  receiverUrl: DEFAULT_RECEIVER_URL,
   workDir: './work',
   pollS: 10,
   killGraceS: 10,
 } as const;
 
-const WORKER_ID = /^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}$/;
-const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const DECIMAL = /^\d+(\.\d+)?$/;
 
 /** One setting: the flag's value when given, else the variable's; an empty value counts as unset. */
@@ -104,26 +103,21 @@ export function loadWorkerConfig(
 
 function receiverUrl({ name, value }: Setting): string {
   if (value === undefined) return DEFAULTS.receiverUrl;
-  let url: URL;
   try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(`${name} must be an http:// or https:// URL, got ${JSON.stringify(value)}`);
+    return normalizeReceiverUrl(value);
+  } catch (err) {
+    throw new ConfigError(`${name} ${(err as Error).message}`);
   }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
-    throw new ConfigError(`${name} must be an http:// or https:// URL without query or fragment, got ${JSON.stringify(value)}`);
-  }
-  return url.href.replace(/\/+$/, '');
 }
 
 function workerId({ name, value }: Setting): string {
   if (value === undefined) {
     const host = os.hostname();
-    if (!WORKER_ID.test(host)) throw new ConfigError(`the hostname ${JSON.stringify(host)} is not a valid worker ID: set ${name}`);
+    if (!WORKER_ID_PATTERN.test(host)) throw new ConfigError(`the hostname ${JSON.stringify(host)} is not a valid worker ID: set ${name}`);
     return host;
   }
-  if (!WORKER_ID.test(value)) {
-    throw new ConfigError(`${name} must be 1-128 letters, digits or ._@:- starting with a letter or digit, got ${JSON.stringify(value)}`);
+  if (!WORKER_ID_PATTERN.test(value)) {
+    throw new ConfigError(`${name} must be ${WORKER_ID_RULE}, got ${JSON.stringify(value)}`);
   }
   return value;
 }
@@ -131,7 +125,7 @@ function workerId({ name, value }: Setting): string {
 function modelList({ name, value }: Setting): string[] {
   if (value === undefined) return [];
   const models = value.split(',').map((m) => m.trim()).filter((m) => m !== '');
-  const bad = models.find((m) => !MODEL_NAME.test(m));
+  const bad = models.find((m) => !NAME_PATTERN.test(m));
   if (bad !== undefined) throw new ConfigError(`${name} must be a comma list of model names, got ${JSON.stringify(bad)}`);
   return [...new Set(models)];
 }

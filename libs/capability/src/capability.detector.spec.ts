@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fakeBin } from '../../../test/support/fake-bin';
 import { processGone } from '../../../test/support/processes';
 import { detectCapability } from './capability.detector';
 
@@ -20,17 +21,14 @@ describePosix('detectCapability', () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  /** A bin dir holding the given fake commands (shell bodies); returns a PATH with it first. */
-  function fakeBin(commands: Record<string, string>, rest = '/usr/bin:/bin'): string {
-    const bin = fs.mkdtempSync(path.join(tmp, 'bin-'));
-    for (const [name, body] of Object.entries(commands)) {
-      fs.writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
-    }
+  /** A PATH with a bin dir of the given fake commands (shell bodies) first. */
+  function fakePath(commands: Record<string, string>, rest = '/usr/bin:/bin'): string {
+    const bin = fakeBin(tmp, commands);
     return rest ? `${bin}:${rest}` : bin;
   }
 
   it('reports the GPUs of nvidia-smi, the largest as vram_gib, and the torch version', async () => {
-    const PATH = fakeBin({ 'nvidia-smi': TWO_GPUS, python3: 'echo "some warning"; echo 2.5.1+cu124' });
+    const PATH = fakePath({ 'nvidia-smi': TWO_GPUS, python3: 'echo "some warning"; echo 2.5.1+cu124' });
     const cap = await detectCapability({ env: { PATH } });
     expect(cap).toMatchObject({
       hostname: os.hostname(),
@@ -50,19 +48,19 @@ describePosix('detectCapability', () => {
   });
 
   it('treats a failing nvidia-smi as no CUDA, whatever it printed', async () => {
-    const PATH = fakeBin({ 'nvidia-smi': `${TWO_GPUS}; exit 9`, python3: 'exit 1' });
+    const PATH = fakePath({ 'nvidia-smi': `${TWO_GPUS}; exit 9`, python3: 'exit 1' });
     const cap = await detectCapability({ env: { PATH } });
     expect(cap).toMatchObject({ cuda: false, vram_gib: 0, gpus: [], torch_version: null });
   });
 
   it('treats unparsable output as no CUDA', async () => {
-    const PATH = fakeBin({ 'nvidia-smi': 'echo "No devices were found"', python3: 'exit 1' });
+    const PATH = fakePath({ 'nvidia-smi': 'echo "No devices were found"', python3: 'exit 1' });
     expect(await detectCapability({ env: { PATH } })).toMatchObject({ cuda: false, vram_gib: 0, gpus: [] });
   });
 
   it('gives up on a hanging nvidia-smi at the timeout and kills it', async () => {
     const pidFile = path.join(tmp, 'sleep.pid');
-    const PATH = fakeBin({ 'nvidia-smi': `sleep 30 &\necho $! > "${pidFile}"\nwait`, python3: 'exit 1' });
+    const PATH = fakePath({ 'nvidia-smi': `sleep 30 &\necho $! > "${pidFile}"\nwait`, python3: 'exit 1' });
     const started = Date.now();
     const cap = await detectCapability({ env: { PATH }, probeTimeoutMs: 1500 });
     // Far below the fake's 30 s: the probe did not wait for it.
@@ -73,7 +71,7 @@ describePosix('detectCapability', () => {
   });
 
   it('treats a PATH without nvidia-smi or python3 as no CUDA and no torch', async () => {
-    const PATH = fakeBin({}, '');
+    const PATH = fakePath({}, '');
     expect(await detectCapability({ env: { PATH } })).toMatchObject({
       cuda: false,
       vram_gib: 0,
@@ -84,7 +82,7 @@ describePosix('detectCapability', () => {
 
   it('applies overrides; CIS490_CUDA=0 does not even run nvidia-smi', async () => {
     const ran = path.join(tmp, 'ran');
-    const PATH = fakeBin({ 'nvidia-smi': `touch "${ran}"; ${TWO_GPUS}`, python3: 'exit 1' });
+    const PATH = fakePath({ 'nvidia-smi': `touch "${ran}"; ${TWO_GPUS}`, python3: 'exit 1' });
     const cap = await detectCapability({
       env: { PATH, CIS490_CUDA: '0', CIS490_CORES: '3', CIS490_RAM_GIB: '7.5' },
     });
@@ -98,7 +96,7 @@ describePosix('detectCapability', () => {
 
   it('rejects an invalid override before probing, naming the variable', async () => {
     const ran = path.join(tmp, 'ran');
-    const PATH = fakeBin({ 'nvidia-smi': `touch "${ran}"` });
+    const PATH = fakePath({ 'nvidia-smi': `touch "${ran}"` });
     await expect(detectCapability({ env: { PATH, CIS490_VRAM_GIB: 'lots' } })).rejects.toThrow(
       'CIS490_VRAM_GIB must be a number of GiB >= 0, got "lots"',
     );
@@ -120,7 +118,7 @@ describePosix('detectCapability', () => {
     const notRepo = path.join(tmp, 'plain');
     fs.mkdirSync(notRepo);
     // Ceiling at tmp: the plain dir must not resolve to some repository above it.
-    const env = { PATH: fakeBin({ 'nvidia-smi': 'exit 1', python3: 'exit 1' }), GIT_CEILING_DIRECTORIES: tmp };
+    const env = { PATH: fakePath({ 'nvidia-smi': 'exit 1', python3: 'exit 1' }), GIT_CEILING_DIRECTORIES: tmp };
 
     expect((await detectCapability({ env, trainerDir: repo })).git_commit).toBe(head);
     expect((await detectCapability({ env, trainerDir: notRepo })).git_commit).toBeNull();

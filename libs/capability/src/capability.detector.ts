@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import os from 'node:os';
 import { Capability, Gpu } from '@cis490/contract';
 import { applyCapabilityOverrides, readCapabilityOverrides } from './capability.overrides';
@@ -71,4 +72,12 @@ export async function detectCapability(opts: DetectCapabilityOptions = {}): Prom
     arch: process.arch,
   };
   return applyCapabilityOverrides(detected, overrides);
+}
+
+/** `detectCapability` for injection: what the worker's commands and its self-test ask of the host. */
+@Injectable()
+export class CapabilityDetector {
+  detect(opts: DetectCapabilityOptions = {}): Promise<Capability> {
+    return detectCapability(opts);
+  }
 }

@@ -24,8 +24,6 @@ export interface CapabilityOverrides {
   cores?: number;
 }
 
-export const CAPABILITY_OVERRIDE_VARIABLES = ['CIS490_CUDA', 'CIS490_VRAM_GIB', 'CIS490_RAM_GIB', 'CIS490_CORES'] as const;
-
 const OFF = ['0', 'false', 'no', 'off'];
 const AUTO = ['1', 'true', 'yes', 'on', 'auto'];
 const DECIMAL = /^\d+(\.\d+)?$/;

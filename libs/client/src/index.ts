@@ -1,3 +1,5 @@
 export * from './receiver.client';
 export * from './receiver.errors';
 export * from './retry.policy';
+export { ReceiverClientFactory } from './receiver-client.factory';
+export { ClientModule } from './client.module';

@@ -1,11 +1,12 @@
 import { Command, CommandRunner, Help } from 'nest-commander';
 import { CliContext } from '../cli.context';
 import { colorStatus } from '../format/job-status.format';
+import { JOB_ID_ARGUMENT } from '../option-values';
 
 @Command({
   name: 'cancel',
   arguments: '<id>',
-  argsDescription: { id: 'a job ID, or a unique prefix of at least 8 characters' },
+  argsDescription: JOB_ID_ARGUMENT,
   description: 'cancel a job that is not finished; a worker running it stops at its next heartbeat (operator)',
 })
 export class CancelCommand extends CommandRunner {

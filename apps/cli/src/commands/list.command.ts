@@ -1,11 +1,9 @@
 import { Command, CommandRunner, Help, Option } from 'nest-commander';
-import type { JobStatus } from '@cis490/contract';
+import { DEFAULT_PAGE_SIZE, type JobStatus } from '@cis490/contract';
 import { CliContext } from '../cli.context';
 import { formatJobList } from '../format/job-list.format';
 import { parseName, parsePositiveInt, parseStatus } from '../option-values';
 import { collectJobs } from '../receiver/job-pages';
-
-export const DEFAULT_LIST_LIMIT = 100;
 
 interface ListOptions {
   status?: JobStatus;
@@ -22,7 +20,8 @@ export class ListCommand extends CommandRunner {
 
   async run(_args: string[], opts: ListOptions): Promise<void> {
     const s = this.cli.session(this.command);
-    const limit = opts.limit ?? DEFAULT_LIST_LIMIT;
+    // Without --limit: one page, as the receiver answers it by default.
+    const limit = opts.limit ?? DEFAULT_PAGE_SIZE;
     const page = await collectJobs(s.client, { status: opts.status, model: opts.model, mode: opts.mode }, limit);
     if (s.json) this.cli.printJson(page);
     else this.cli.print(formatJobList(page, limit, s.colors, s.now));
@@ -43,7 +42,7 @@ export class ListCommand extends CommandRunner {
     return parseName('--mode', value);
   }
 
-  @Option({ flags: '--limit <n>', description: `show at most n jobs (default ${DEFAULT_LIST_LIMIT}), fetching page after page` })
+  @Option({ flags: '--limit <n>', description: `show at most n jobs (default ${DEFAULT_PAGE_SIZE}), fetching page after page` })
   limit(value: string): number {
     return parsePositiveInt('--limit', value);
   }

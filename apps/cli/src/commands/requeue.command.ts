@@ -1,6 +1,7 @@
 import { Command, CommandRunner, Help, Option } from 'nest-commander';
 import { CliContext } from '../cli.context';
 import { colorStatus } from '../format/job-status.format';
+import { JOB_ID_ARGUMENT } from '../option-values';
 
 interface RequeueOptions {
   force?: boolean;
@@ -9,7 +10,7 @@ interface RequeueOptions {
 @Command({
   name: 'requeue',
   arguments: '<id>',
-  argsDescription: { id: 'a job ID, or a unique prefix of at least 8 characters' },
+  argsDescription: JOB_ID_ARGUMENT,
   description: 'put a failed or cancelled job back to pending, attempts reset (operator)',
 })
 export class RequeueCommand extends CommandRunner {

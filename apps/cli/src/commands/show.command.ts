@@ -1,11 +1,12 @@
 import { Command, CommandRunner, Help } from 'nest-commander';
 import { CliContext } from '../cli.context';
 import { formatJobDetail } from '../format/job-detail.format';
+import { JOB_ID_ARGUMENT } from '../option-values';
 
 @Command({
   name: 'show',
   arguments: '<id>',
-  argsDescription: { id: 'a job ID, or a unique prefix of at least 8 characters' },
+  argsDescription: JOB_ID_ARGUMENT,
   description: 'one job: its fields, why it is pending, its events, error and log tail',
 })
 export class ShowCommand extends CommandRunner {

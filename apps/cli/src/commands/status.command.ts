@@ -1,7 +1,7 @@
 import { Command, CommandRunner, Help } from 'nest-commander';
+import { MAX_PAGE_SIZE } from '@cis490/contract';
 import { CliContext } from '../cli.context';
 import { formatStatus, recentFailures } from '../format/status.format';
-import { MAX_PAGE } from '../receiver/job-pages';
 
 @Command({ name: 'status', description: 'job counts by status, workers online, and the latest failures' })
 export class StatusCommand extends CommandRunner {
@@ -14,7 +14,7 @@ export class StatusCommand extends CommandRunner {
     const [health, { workers }, failed] = await Promise.all([
       s.client.health(),
       s.client.workers(),
-      s.client.listJobs({ status: 'failed', limit: MAX_PAGE }),
+      s.client.listJobs({ status: 'failed', limit: MAX_PAGE_SIZE }),
     ]);
     const failures = recentFailures(failed.jobs);
     if (s.json) {

@@ -4,7 +4,7 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ReceiverClient, ReceiverError } from '@cis490/client';
+import { ReceiverClient, ReceiverClientFactory, ReceiverError } from '@cis490/client';
 import { BundleVerificationError, pullBundle } from './bundle-download';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -31,7 +31,7 @@ describe('pullBundle', () => {
       else res.write(bundle.subarray(0, 1000), () => res.destroy());
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    client = new ReceiverClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+    client = new ReceiverClientFactory().create({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
   });
 
   afterAll(async () => {

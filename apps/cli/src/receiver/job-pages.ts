@@ -1,8 +1,5 @@
 import type { ReceiverClient } from '@cis490/client';
-import type { JobListQuery, JobPage } from '@cis490/contract';
-
-/** The receiver's largest page (SPEC §3). */
-export const MAX_PAGE = 1000;
+import { MAX_PAGE_SIZE, type JobListQuery, type JobPage } from '@cis490/contract';
 
 /**
  * Up to `limit` jobs, following `next_cursor` page by page. The answer has the shape of
@@ -17,7 +14,7 @@ export async function collectJobs(
   let cursor: string | undefined;
   let page: JobPage;
   do {
-    page = await client.listJobs({ ...query, limit: Math.min(MAX_PAGE, limit - jobs.length), cursor });
+    page = await client.listJobs({ ...query, limit: Math.min(MAX_PAGE_SIZE, limit - jobs.length), cursor });
     jobs.push(...page.jobs);
     cursor = page.next_cursor ?? undefined;
   } while (cursor && page.jobs.length > 0 && jobs.length < limit);

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { CommandRunner, Option } from 'nest-commander';
-import { loadWorkerConfig, WorkerConfig, WorkerFlags } from '../worker.config';
+import { DEFAULTS } from '../worker.config';
 
 const raw = (value: string): string => value;
 
 /**
  * The flags every command takes, each overriding the variable of the same
- * name. The worker token has no flag: argv is visible to every user of the host.
+ * name (WorkerConfigService merges them). The worker token has no flag: argv
+ * is visible to every user of the host.
  */
 export abstract class ConfiguredCommand extends CommandRunner {
   /** commander has printed the usage error (unknown option, missing value) by now: exit 2, as for bad settings. */
@@ -15,11 +16,7 @@ export abstract class ConfiguredCommand extends CommandRunner {
     return super.setCommand(command);
   }
 
-  protected config(flags: WorkerFlags): WorkerConfig {
-    return loadWorkerConfig(process.env, flags);
-  }
-
-  @Option({ flags: '--receiver-url <url>', description: 'CIS490_RECEIVER_URL (default http://127.0.0.1:8471)' })
+  @Option({ flags: '--receiver-url <url>', description: `CIS490_RECEIVER_URL (default ${DEFAULTS.receiverUrl})` })
   parseReceiverUrl(v: string): string {
     return raw(v);
   }
@@ -29,7 +26,7 @@ export abstract class ConfiguredCommand extends CommandRunner {
     return raw(v);
   }
 
-  @Option({ flags: '--work-dir <dir>', description: 'CIS490_WORK_DIR (default ./work)' })
+  @Option({ flags: '--work-dir <dir>', description: `CIS490_WORK_DIR (default ${DEFAULTS.workDir})` })
   parseWorkDir(v: string): string {
     return raw(v);
   }
@@ -49,12 +46,12 @@ export abstract class ConfiguredCommand extends CommandRunner {
     return raw(v);
   }
 
-  @Option({ flags: '--poll-s <seconds>', description: 'CIS490_POLL_S: wait between claims when idle (default 10)' })
+  @Option({ flags: '--poll-s <seconds>', description: `CIS490_POLL_S: wait between claims when idle (default ${DEFAULTS.pollS})` })
   parsePollS(v: string): string {
     return raw(v);
   }
 
-  @Option({ flags: '--kill-grace-s <seconds>', description: 'CIS490_KILL_GRACE_S: SIGTERM → SIGKILL delay (default 10)' })
+  @Option({ flags: '--kill-grace-s <seconds>', description: `CIS490_KILL_GRACE_S: SIGTERM → SIGKILL delay (default ${DEFAULTS.killGraceS})` })
   parseKillGraceS(v: string): string {
     return raw(v);
   }

@@ -1,5 +1,6 @@
 import { Command, Option } from 'nest-commander';
 import { WorkerLoop } from '../runner/worker.loop';
+import { WorkerConfigService } from '../worker-config.service';
 import { ConfigError, WorkerFlags } from '../worker.config';
 import { ConfiguredCommand } from './config.options';
 
@@ -10,12 +11,15 @@ interface RunFlags extends WorkerFlags {
 
 @Command({ name: 'run', description: 'the daemon: claim jobs this host may train, run the trainer, upload the bundles' })
 export class RunCommand extends ConfiguredCommand {
-  constructor(private readonly loop: WorkerLoop) {
+  constructor(
+    private readonly settings: WorkerConfigService,
+    private readonly loop: WorkerLoop,
+  ) {
     super();
   }
 
   async run(_args: string[], flags: RunFlags = {}): Promise<void> {
-    const config = this.config(flags);
+    const config = this.settings.resolve(flags);
     process.exitCode = await this.loop.run(config, { maxJobs: maxJobs(flags) });
   }
 

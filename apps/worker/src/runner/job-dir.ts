@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import type { JobView } from '@cis490/contract';
+import { JOB_ID_PATTERN, type JobView } from '@cis490/contract';
 
 /** Where one job runs: `<work_dir>/<job_id>/`, with the trainer's inputs and outputs. */
 export interface JobDir {
@@ -14,7 +14,7 @@ export interface JobDir {
 
 export function jobDirOf(workDir: string, jobId: string): JobDir {
   // The ID becomes a path that is removed recursively: take nothing but what the receiver hands out.
-  if (!/^[0-9a-f]{8,64}$/.test(jobId)) throw new Error(`refusing job ID ${JSON.stringify(jobId)}: not a hex job ID`);
+  if (!JOB_ID_PATTERN.test(jobId)) throw new Error(`refusing job ID ${JSON.stringify(jobId)}: not a hex job ID`);
   const dir = path.join(workDir, jobId);
   return {
     dir,

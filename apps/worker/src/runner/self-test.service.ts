@@ -5,9 +5,9 @@ import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import { createCompressStream, createDecompressStream, isZstdMagic } from '@cis490/artifacts';
-import { detectCapability } from '@cis490/capability';
+import { CapabilityDetector } from '@cis490/capability';
+import { ReceiverClientFactory } from '@cis490/client';
 import type { Capability } from '@cis490/contract';
-import { ReceiverClient } from '@cis490/client';
 import { describeCapability } from '../capability.format';
 import { trainerCheckout, trainerScript } from '../trainer-command';
 import type { WorkerConfig } from '../worker.config';
@@ -30,6 +30,11 @@ export const formatCheck = (c: CheckResult): string => `${c.ok ? 'ok  ' : 'FAIL'
  */
 @Injectable()
 export class SelfTestService {
+  constructor(
+    private readonly detector: CapabilityDetector,
+    private readonly clients: ReceiverClientFactory,
+  ) {}
+
   /** Every item, in the checklist's order. */
   async all(config: WorkerConfig, env: NodeJS.ProcessEnv = process.env): Promise<CheckResult[]> {
     const { capability } = await this.capability(config, env);
@@ -51,7 +56,7 @@ export class SelfTestService {
 
   private async capability(config: WorkerConfig, env: NodeJS.ProcessEnv): Promise<{ capability: CheckResult; detected?: Capability }> {
     try {
-      const detected = await detectCapability({ trainerDir: trainerCheckout(config.trainerArgv), env });
+      const detected = await this.detector.detect({ trainerDir: trainerCheckout(config.trainerArgv), env });
       return { capability: { name: 'capability', ok: true, detail: describeCapability(detected) }, detected };
     } catch (err) {
       return { capability: { name: 'capability', ok: false, detail: (err as Error).message } };
@@ -60,7 +65,7 @@ export class SelfTestService {
 
   async receiverReachable(config: WorkerConfig): Promise<CheckResult> {
     const name = 'receiver reachable';
-    const client = new ReceiverClient({ baseUrl: config.receiverUrl, timeoutMs: RECEIVER_CHECK_TIMEOUT_MS, retry: false });
+    const client = this.clients.create({ baseUrl: config.receiverUrl, timeoutMs: RECEIVER_CHECK_TIMEOUT_MS, retry: false });
     try {
       const health = await client.health();
       return { name, ok: true, detail: `${client.baseUrl} (receiver ${health.version}, ${health.counts?.pending ?? 0} jobs pending)` };

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ReceiverClient, ReceiverError, RetryOptions } from '@cis490/client';
+import { ReceiverClientFactory, ReceiverError, RetryOptions } from '@cis490/client';
 import type { Capability, ClaimRequest } from '@cis490/contract';
 import { describeCapability } from '../capability.format';
 import type { WorkerConfig } from '../worker.config';
@@ -26,6 +26,8 @@ export class WorkerLoop {
   constructor(
     private readonly log: WorkerLog,
     private readonly selfTest: SelfTestService,
+    private readonly clients: ReceiverClientFactory,
+    private readonly runner: JobRunner,
   ) {}
 
   async run(config: WorkerConfig, opts: RunOptions = {}): Promise<number> {
@@ -49,7 +51,7 @@ export class WorkerLoop {
 
   private async loop(config: WorkerConfig, opts: RunOptions, capability: Capability, shutdown: Shutdown): Promise<number> {
     const { log } = this;
-    const client = new ReceiverClient({
+    const client = this.clients.create({
       baseUrl: config.receiverUrl,
       workerToken: config.workerToken,
       retry: {
@@ -57,7 +59,6 @@ export class WorkerLoop {
         onRetry: (err, attempt, delayMs) => log.warn(`${oneLine(err.message)}; retry ${attempt} in ${(delayMs / 1000).toFixed(1)} s`),
       },
     });
-    const runner = new JobRunner({ client, config, log, shutdown });
     const request: ClaimRequest = {
       worker_id: config.workerId,
       hostname: capability.hostname,
@@ -93,7 +94,7 @@ export class WorkerLoop {
       }
       idle = false;
       heartbeatS = claim.heartbeat_interval_s;
-      await runner.run(claim);
+      await this.runner.run(claim, client, config, shutdown);
       done++;
     }
     log.info(`worker ${config.workerId} stopped${shutdown.reason ? ` on ${shutdown.reason}` : ''} after ${done} job${done === 1 ? '' : 's'}`);

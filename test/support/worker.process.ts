@@ -1,10 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { processGone } from '../support/processes';
-import { BIN, TEST_OPERATOR_TOKEN, TRAINER } from '../support/receiver.process';
+import { processGone } from './processes';
+import { BIN, TRAINER } from './receiver.process';
+import { waitFor } from './wait-for';
 
 /** Short intervals for the receiver, so heartbeats and the sweep fit a test. */
 export const FAST_RECEIVER_ENV = {
@@ -20,21 +19,6 @@ export interface WorkerProcess {
   stderr(): string;
   /** Resolves with the exit code (null when killed by a signal). */
   exited: Promise<number | null>;
-}
-
-/** A temp dir that `cleanup()` removes; each spec file keeps one list. */
-export class TempDirs {
-  private readonly dirs: string[] = [];
-
-  make(prefix: string): string {
-    const dir = mkdtempSync(join(tmpdir(), prefix));
-    this.dirs.push(dir);
-    return dir;
-  }
-
-  cleanup(): void {
-    for (const dir of this.dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 /** `node dist/apps/worker/src/main.js <args>` with the example trainer and a clean CIS490_* environment. */
@@ -67,19 +51,6 @@ export async function runWorker(args: string[], env: Record<string, string | und
   return { code, output: w.output(), stderr: w.stderr() };
 }
 
-/** Polls `check` until it returns something truthy; fails with `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 20_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-export { processGone };
-
 /** Gone within a few seconds: a SIGKILLed process may take a moment to die after kill() returns. */
 export async function becomesGone(pid: number): Promise<boolean> {
   try {
@@ -102,30 +73,6 @@ export function childPid(workDir: string, jobId: string): number | null {
   if (!existsSync(file)) return null;
   const pid = Number(readFileSync(file, 'utf8').trim());
   return pid > 0 ? pid : null;
-}
-
-/** A dir holding an executable `nvidia-smi` script, to put first on PATH. */
-export function fakeNvidiaSmi(dir: string, script: string): string {
-  const bin = join(dir, 'bin');
-  mkdirSync(bin, { recursive: true });
-  writeFileSync(join(bin, 'nvidia-smi'), `#!/bin/sh\n${script}\n`);
-  chmodSync(join(bin, 'nvidia-smi'), 0o755);
-  return bin;
-}
-
-/** JSON from the receiver, asserting a 2xx. */
-export async function api<T = any>(url: string, init: { method?: string; body?: unknown; operator?: boolean } = {}): Promise<T> {
-  const headers: Record<string, string> = {};
-  if (init.body !== undefined) headers['content-type'] = 'application/json';
-  if (init.operator) headers['x-operator-token'] = TEST_OPERATOR_TOKEN;
-  const res = await fetch(url, {
-    method: init.method ?? 'GET',
-    headers,
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url} → ${res.status}: ${text}`);
-  return (text ? JSON.parse(text) : null) as T;
 }
 
 /** Stops a worker still running at the end of a test, and its trainer with it. */
