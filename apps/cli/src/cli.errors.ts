@@ -1,5 +1,5 @@
+import { formatIssue } from '@cis490/contract';
 import { ReceiverError, ReceiverUnreachableError } from '@cis490/client';
-import { formatIssue } from './format/reload.format';
 
 export const CLI_NAME = 'cis490-jobs';
 
