@@ -5,7 +5,8 @@ import { CliProgram } from '../../apps/cli/src/cli.program';
 import { api } from '../support/http';
 import { InProcessRun, runInProcess } from '../support/in-process-command';
 import { freePort, ReceiverProcess, spawnReceiver, TEST_OPERATOR_TOKEN } from '../support/receiver.process';
-import { claim, completeWithBundle, readManifest } from './cli.support';
+import { claimOne } from '../support/http';
+import { completeWithBundle, readManifest } from './cli.support';
 
 const SWEEP_POINTS = 5;
 
@@ -31,9 +32,9 @@ describe('cis490-jobs commands, in process', () => {
 
   beforeAll(async () => {
     rx = await spawnReceiver(readManifest(SWEEP_POINTS));
-    completed = await claim(rx.url, 'lab1');
+    completed = await claimOne(rx.url, 'lab1');
     await completeWithBundle(rx.url, completed, 'lab1', 'gbt weights\n');
-    failed = await claim(rx.url, 'lab1'); // a point of the sweep: gbt went first
+    failed = await claimOne(rx.url, 'lab1'); // a point of the sweep: gbt went first
     await api(`${rx.url}/v1/job/${failed.id}/fail`, { method: 'POST', body: { worker_id: 'lab1', error: OOM, retryable: false } });
     cuda = (await api(`${rx.url}/v1/jobs?model=cnn`)).jobs[0];
   });

@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import type { JobView } from '@cis490/contract';
 import { ReceiverProcess, spawnReceiver, TEST_OPERATOR_TOKEN } from '../support/receiver.process';
-import { claim, cli, CliResult, completeWithBundle, json, STACK_TRACE } from './cli.support';
+import { claimOne } from '../support/http';
+import { cli, CliResult, completeWithBundle, json, STACK_TRACE } from './cli.support';
 
 const JOBS = `
 [[jobs]]
@@ -40,8 +41,8 @@ describe('cis490-jobs operator commands against a real receiver', () => {
   beforeAll(async () => {
     rx = await spawnReceiver(JOBS);
     url = rx.url;
-    claimed = await claim(url, 'lab2'); // beta: the highest priority
-    completed = await claim(url, 'lab2'); // gamma
+    claimed = await claimOne(url, 'lab2'); // beta: the highest priority
+    completed = await claimOne(url, 'lab2'); // gamma
     await completeWithBundle(url, completed, 'lab2', 'gamma bundle\n');
     const page = (await (await fetch(`${url}/v1/jobs?model=alpha`)).json()) as { jobs: JobView[] };
     alpha = page.jobs[0].id;

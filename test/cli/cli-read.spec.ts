@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReceiverProcess, spawnReceiver } from '../support/receiver.process';
 import { freePort } from '../support/receiver.process';
-import { claim, cli, CliResult, completeWithBundle, json, readManifest, STACK_TRACE } from './cli.support';
+import { claimOne } from '../support/http';
+import { cli, CliResult, completeWithBundle, json, readManifest, STACK_TRACE } from './cli.support';
 
 const SWEEP_POINTS = 1001; // more than the receiver's largest page (1000): `list` must follow the cursor
 
@@ -29,7 +30,7 @@ describe('cis490-jobs read commands against a real receiver', () => {
   beforeAll(async () => {
     rx = await spawnReceiver(MANIFEST);
     env = { CIS490_RECEIVER_URL: rx.url };
-    const job = await claim(rx.url, 'lab1');
+    const job = await claimOne(rx.url, 'lab1');
     completedId = job.id;
     sha256 = await completeWithBundle(rx.url, job, 'lab1', 'weights of a small model\n');
     const page = (await (await fetch(`${rx.url}/v1/jobs?model=cnn`)).json()) as { jobs: { id: string }[] };

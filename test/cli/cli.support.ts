@@ -1,8 +1,8 @@
-import { execFile, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { execFile } from 'node:child_process';
 import { BIN, ROOT } from '../support/receiver.process';
-import { capability } from '../support/receiver.harness';
-import type { ClaimResponse, JobView } from '@cis490/contract';
+import type { JobView } from '@cis490/contract';
+import { sha256, zstd } from '../support/bundles';
+import { api, putBundle } from '../support/http';
 
 export interface CliResult {
   code: number | null;
@@ -62,34 +62,14 @@ export function json<T = any>(r: CliResult): T {
   }
 }
 
-/** Claims the next eligible job over HTTP, as a CPU worker named after its host. */
-export async function claim(url: string, workerId: string): Promise<JobView> {
-  const res = await fetch(`${url}/v1/job/claim`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ worker_id: workerId, hostname: workerId, capability: capability({ hostname: workerId }) }),
-  });
-  if (res.status !== 200) throw new Error(`claim: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as ClaimResponse).job;
-}
-
 /** Uploads a small zstd bundle for a claimed job and completes it; returns the bundle's SHA-256. */
 export async function completeWithBundle(url: string, job: JobView, workerId: string, content: string): Promise<string> {
-  const zst = spawnSync('zstd', ['-q', '-c'], { input: content });
-  if (zst.status !== 0) throw new Error(`zstd: ${zst.stderr}`);
-  const bundle = zst.stdout;
-  const sha256 = createHash('sha256').update(bundle).digest('hex');
-  const put = await fetch(`${url}/v1/model/${job.id}`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/zstd', 'x-worker-id': workerId },
-    body: bundle,
-  });
-  if (put.status !== 201) throw new Error(`upload: ${put.status} ${await put.text()}`);
-  const done = await fetch(`${url}/v1/job/${job.id}/complete`, {
+  const bundle = zstd(content);
+  const put = await putBundle(url, job.id, workerId, bundle);
+  if (put.status !== 201) throw new Error(`upload: ${put.status} ${JSON.stringify(put.json)}`);
+  await api(`${url}/v1/job/${job.id}/complete`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ worker_id: workerId, artifact_sha256: sha256, metrics: { accuracy: 0.9 } }),
+    body: { worker_id: workerId, artifact_sha256: sha256(bundle), metrics: { accuracy: 0.9 } },
   });
-  if (done.status !== 200) throw new Error(`complete: ${done.status} ${await done.text()}`);
-  return sha256;
+  return sha256(bundle);
 }

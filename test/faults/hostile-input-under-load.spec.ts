@@ -1,7 +1,9 @@
 import { Agent } from 'node:http';
 import { claimBody } from '../support/receiver.harness';
 import { ReceiverProcess, spawnReceiver, TEST_OPERATOR_TOKEN } from '../support/receiver.process';
-import { call, rawRequest, RawAnswer, sha256, sweepManifest, zstd } from './faults.support';
+import { sha256, zstd } from '../support/bundles';
+import { call } from '../support/http';
+import { rawRequest, RawAnswer, sweepManifest } from './faults.support';
 
 const JOBS = 2000;
 const GOOD_WORKERS = 8;

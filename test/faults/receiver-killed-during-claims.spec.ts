@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { claimBody } from '../support/receiver.harness';
 import { ReceiverProcess, spawnReceiver } from '../support/receiver.process';
 import { waitFor } from '../support/wait-for';
-import { call, sweepManifest } from './faults.support';
+import { call } from '../support/http';
+import { sweepManifest } from './faults.support';
 
 const JOBS = 3000;
 const CLAIMERS = 32;

@@ -4,7 +4,9 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { waitFor } from '../support/wait-for';
 import { ReceiverProcess, spawnReceiver } from '../support/receiver.process';
-import { call, claimOne, filesUnder, putBundle, sha256, zstd } from './faults.support';
+import { sha256, zstd } from '../support/bundles';
+import { call, claimOne, putBundle } from '../support/http';
+import { filesUnder } from './faults.support';
 
 const MANIFEST = '[[jobs]]\nmodel = "gbt"\nmode = "realistic"\n';
 const WORKER = 'lab1';

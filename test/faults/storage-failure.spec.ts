@@ -2,7 +2,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { claimBody } from '../support/receiver.harness';
 import { ReceiverProcess, spawnReceiver } from '../support/receiver.process';
-import { call, claimOne, filesUnder, putBundle, sha256, zstd } from './faults.support';
+import { sha256, zstd } from '../support/bundles';
+import { call, claimOne, putBundle } from '../support/http';
+import { filesUnder } from './faults.support';
 
 // Root ignores chmod, so the store is made to fail for real: a regular file where it needs a directory.
 const MANIFEST = `

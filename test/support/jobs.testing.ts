@@ -19,10 +19,11 @@ import {
   WorkersService,
 } from '@cis490/jobs';
 import { type HostSpec, type JobSpec, type Manifest, ManifestModule, ManifestService } from '@cis490/manifest';
+import { sha256 } from './bundles';
 import { capability, cudaCapability } from './capability.fixtures';
 import { jobConstraints } from './manifest.fixtures';
 
-export { capability, cudaCapability };
+export { capability, cudaCapability, sha256 };
 
 /** A clock that moves only when told to. */
 export class FakeClock extends Clock {
@@ -92,7 +93,6 @@ export function bundleBytes(content: string): Buffer {
   return Buffer.concat([ZSTD_MAGIC, Buffer.from(content)]);
 }
 
-export const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
 export interface JobsHarness {
   module: TestingModule;

@@ -17,3 +17,18 @@ export function jobConstraints(over: Partial<JobConstraints & { model: string }>
     }),
   };
 }
+
+/** A value as TOML writes it: strings quoted, tables inline. */
+function tomlValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(tomlValue).join(', ')}]`;
+  if (typeof value === 'object' && value !== null) {
+    return `{ ${Object.entries(value).map(([k, v]) => `${k} = ${tomlValue(v)}`).join(', ')} }`;
+  }
+  return String(value);
+}
+
+/** A manifest of `[[jobs]]` tables, one per entry, keys in the order given. */
+export function jobsToml(jobs: Record<string, unknown>[]): string {
+  return jobs.map((job) => `[[jobs]]\n${Object.entries(job).map(([k, v]) => `${k} = ${tomlValue(v)}\n`).join('')}`).join('\n');
+}

@@ -2,7 +2,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { processGone } from './processes';
-import { BIN, TRAINER } from './receiver.process';
+import { BIN, type ReceiverProcess, spawnReceiver, TRAINER } from './receiver.process';
+import { TempDirs } from './temp-dirs';
 import { waitFor } from './wait-for';
 
 /** Short intervals for the receiver, so heartbeats and the sweep fit a test. */
@@ -88,4 +89,37 @@ export async function stopWorker(w: WorkerProcess | undefined): Promise<void> {
       // the group is gone
     }
   }
+}
+
+/** What a worker test starts, ended by `stop()` (each test's afterEach): the worker, then the receiver, then the temp dirs. */
+export class TestFleet {
+  readonly temp = new TempDirs();
+  rx?: ReceiverProcess;
+  worker?: WorkerProcess;
+
+  async stop(): Promise<void> {
+    await stopWorker(this.worker);
+    await this.rx?.close();
+    this.worker = undefined;
+    this.rx = undefined;
+    this.temp.cleanup();
+  }
+}
+
+/**
+ * One receiver on `manifest` and one work dir for every test of a describe
+ * block, started before the first and stopped after the last.
+ */
+export function sharedReceiver(manifest: string): { readonly rx: ReceiverProcess; readonly work: string } {
+  const temp = new TempDirs();
+  const shared = {} as { rx: ReceiverProcess; work: string };
+  beforeAll(async () => {
+    shared.rx = await spawnReceiver(manifest, FAST_RECEIVER_ENV);
+    shared.work = join(temp.make('cis490-work-'), 'work');
+  });
+  afterAll(async () => {
+    await shared.rx?.close();
+    temp.cleanup();
+  });
+  return shared;
 }

@@ -1,48 +1,22 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ReceiverProcess, spawnReceiver } from '../support/receiver.process';
 import { api } from '../support/http';
-import { TempDirs } from '../support/temp-dirs';
-import { becomesGone, childPid, FAST_RECEIVER_ENV, runWorker, trainerPid } from '../support/worker.process';
+import { jobsToml } from '../support/manifest.fixtures';
+import { becomesGone, childPid, runWorker, sharedReceiver, trainerPid } from '../support/worker.process';
 
 // Priorities make the order of claims, and so which job each `--once` run takes, explicit.
-const MANIFEST = `
-[[jobs]]
-model = "gbt"
-mode = "realistic"
-hyper = { n_estimators = 20, max_depth = 2 }
-priority = 3
-
-[[jobs]]
-model = "test"
-mode = "failing"
-hyper = { exit_code = 3, stderr = "boom" }
-priority = 2
-
-[[jobs]]
-model = "test"
-mode = "slow"
-hyper = { sleep_s = 30, spawn_child = true }
-timeout_s = 1
-priority = 1
-`;
+const MANIFEST = jobsToml([
+  { model: 'gbt', mode: 'realistic', hyper: { n_estimators: 20, max_depth: 2 }, priority: 3 },
+  { model: 'test', mode: 'failing', hyper: { exit_code: 3, stderr: 'boom' }, priority: 2 },
+  { model: 'test', mode: 'slow', hyper: { sleep_s: 30, spawn_child: true }, timeout_s: 1, priority: 1 },
+]);
 
 describe('cis490-worker run: a job from claim to its end', () => {
-  const temp = new TempDirs();
-  let rx: ReceiverProcess;
-  let work: string;
-  const once = () => runWorker(['run', '--once', '--receiver-url', rx.url, '--work-dir', work, '--poll-s', '1']);
-  const jobOf = async (mode: string) => (await api(`${rx.url}/v1/jobs?mode=${mode}`)).jobs[0];
+  const shared = sharedReceiver(MANIFEST);
+  const once = () => runWorker(['run', '--once', '--receiver-url', shared.rx.url, '--work-dir', shared.work, '--poll-s', '1']);
+  const jobOf = async (mode: string) => (await api(`${shared.rx.url}/v1/jobs?mode=${mode}`)).jobs[0];
 
-  beforeAll(async () => {
-    rx = await spawnReceiver(MANIFEST, FAST_RECEIVER_ENV);
-    work = join(temp.make('cis490-work-'), 'work');
-  });
-  afterAll(async () => {
-    await rx?.close();
-    temp.cleanup();
-  });
 
   it('trains a gbt job, stores its bundle, completes it with its metrics; a re-run deduplicates', async () => {
     const first = await once();
@@ -53,13 +27,13 @@ describe('cis490-worker run: a job from claim to its end', () => {
     expect(first.output).toMatch(new RegExp(`job ${job.id.slice(0, 8)} gbt/realistic claimed \\(attempt 1/3\\)`));
     expect(first.output).toContain(`sha256 ${job.artifact_sha256}`);
 
-    const bundle = join(rx.dataDir, 'models', 'gbt_realistic', job.artifact_sha256, 'bundle.tar.zst');
+    const bundle = join(shared.rx.dataDir, 'models', 'gbt_realistic', job.artifact_sha256, 'bundle.tar.zst');
     expect(execFileSync('sha256sum', [bundle], { encoding: 'utf8' }).split(' ')[0]).toBe(job.artifact_sha256);
     const entries = execFileSync('tar', ['-I', 'zstd', '-tf', bundle], { encoding: 'utf8' }).trim().split('\n');
     expect(entries).toEqual(['metrics.json', 'model.json']);
-    expect(existsSync(join(work, job.id))).toBe(false);
+    expect(existsSync(join(shared.work, job.id))).toBe(false);
 
-    await api(`${rx.url}/v1/job/${job.id}/requeue`, { method: 'POST', body: { force: true }, operator: true });
+    await api(`${shared.rx.url}/v1/job/${job.id}/requeue`, { method: 'POST', body: { force: true }, operator: true });
     const second = await once();
     expect(second).toMatchObject({ code: 0 });
     const again = await jobOf('realistic');
@@ -75,7 +49,7 @@ describe('cis490-worker run: a job from claim to its end', () => {
     expect(job.error).toMatch(/^exit 3: .*boom/s);
     expect(run.output).toMatch(/failed: exit 3: boom/);
     // Kept for the operator: the whole output is in trainer.log.
-    expect(readFileSync(join(work, job.id, 'trainer.log'), 'utf8')).toContain('boom');
+    expect(readFileSync(join(shared.work, job.id, 'trainer.log'), 'utf8')).toContain('boom');
   });
 
   it('kills a trainer that outlives timeout_s, with its child, and fails the job for good', async () => {
@@ -84,7 +58,7 @@ describe('cis490-worker run: a job from claim to its end', () => {
     const job = await jobOf('slow');
     expect(job).toMatchObject({ status: 'failed', error: 'timeout after 1 s', attempts: 1 });
     const trainer = trainerPid(run.output);
-    const child = childPid(work, job.id);
+    const child = childPid(shared.work, job.id);
     expect(trainer).not.toBeNull();
     expect(child).not.toBeNull();
     expect(await becomesGone(trainer!)).toBe(true);
