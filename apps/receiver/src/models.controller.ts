@@ -9,7 +9,7 @@ import { ArtifactNotFoundError, ArtifactStore } from '@cis490/artifacts';
 import { WorkerGuard } from '@cis490/auth';
 import type { ArtifactRecord, UploadResult } from '@cis490/contract';
 import { ModelListDto, ModelsQueryDto, UploadResultDto } from './dto/model.dto';
-import { ValidHeaders } from './upload/upload-headers.decorator';
+import { ValidHeaders } from './upload/valid-headers.decorator';
 import { UploadHeadersDto } from './upload/upload.dto';
 import { UploadService } from './upload/upload.service';
 
