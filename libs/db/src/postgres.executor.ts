@@ -1,6 +1,6 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { Db, type Sql } from './db';
-import { bind, POSTGRES } from './sql-dialect';
+import { POSTGRES } from './sql-dialect';
 
 /**
  * PostgreSQL through TypeORM's connection pool: every section takes a
@@ -41,7 +41,8 @@ export class PostgresExecutor extends Db {
   }
 
   private statements(runner: QueryRunner): Sql {
-    const exec = (sql: string, params: readonly unknown[]) => runner.query(...bind(this.dialect, sql, params), true);
+    // node-postgres takes the repositories' `$n` placeholders as they are.
+    const exec = (sql: string, params: readonly unknown[]) => runner.query(sql, [...params], true);
     return {
       rows: async (sql, params = []) => (await exec(sql, params)).records,
       run: async (sql, params = []) => (await exec(sql, params)).affected ?? 0,

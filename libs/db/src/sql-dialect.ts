@@ -1,16 +1,10 @@
 /**
  * Every difference between SQLite and PostgreSQL that the repositories' SQL
  * meets, in one place. Repositories write PostgreSQL-style `$1` placeholders
- * and ask this object for the rest.
+ * (the SQLite executor rewrites them) and ask this object for the rest.
  */
 export interface SqlDialect {
   readonly name: 'sqlite' | 'postgres';
-  /**
-   * Rewrites `$n` placeholders into the driver's form: `order[i]` is the
-   * index in the caller's parameters of the i-th one; null when the driver
-   * takes the parameters as they are.
-   */
-  compile(sql: string): { text: string; order: number[] | null };
   /** A condition: the JSON array stored as text in `column` contains the value of `param`. */
   jsonArrayHas(column: string, param: string): string;
   /**
@@ -27,14 +21,6 @@ export interface SqlDialect {
 
 export const SQLITE: SqlDialect = {
   name: 'sqlite',
-  compile(sql) {
-    const order: number[] = [];
-    const text = sql.replace(/\$(\d+)/g, (_, n: string) => {
-      order.push(Number(n) - 1);
-      return '?';
-    });
-    return { text, order };
-  },
   jsonArrayHas: (column, param) => `EXISTS (SELECT 1 FROM json_each(${column}) WHERE json_each.value = ${param})`,
   claimIndexHint: (index) => ` INDEXED BY ${index}`,
   skipLocked: '',
@@ -43,20 +29,8 @@ export const SQLITE: SqlDialect = {
 
 export const POSTGRES: SqlDialect = {
   name: 'postgres',
-  compile: (sql) => ({ text: sql, order: null }),
   jsonArrayHas: (column, param) => `jsonb_exists(${column}::jsonb, ${param})`,
   claimIndexHint: () => '',
   skipLocked: ' FOR UPDATE SKIP LOCKED',
   forUpdate: ' FOR UPDATE',
 };
-
-/** The caller's parameters in the order `compile` gave for its statement. */
-export function orderParams(order: readonly number[] | null, params: readonly unknown[]): unknown[] {
-  return order ? order.map((i) => params[i]) : [...params];
-}
-
-/** The statement text and its parameters in the driver's form, from `$n`-style SQL. */
-export function bind(dialect: SqlDialect, sql: string, params: readonly unknown[]): [string, unknown[]] {
-  const { text, order } = dialect.compile(sql);
-  return [text, orderParams(order, params)];
-}

@@ -1,7 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Logger } from 'typeorm';
 import type { Sql } from './db';
-import { orderParams, SQLITE } from './sql-dialect';
 
 /**
  * Enough for every statement the receiver repeats (claims with their
@@ -17,10 +16,20 @@ export interface QueuedWrite {
   reject: (err: unknown) => void;
 }
 
-/** A prepared statement, and where each of its parameters comes from in the caller's (see `SqlDialect.compile`). */
+/** A prepared statement, and `order[i]`: the index in the caller's parameters of its i-th `?`. */
 interface Prepared {
   stmt: Statement;
-  order: number[] | null;
+  order: number[];
+}
+
+/** `$n` placeholders (the form the repositories write) as SQLite's positional `?`. */
+function compile(sql: string): { text: string; order: number[] } {
+  const order: number[] = [];
+  const text = sql.replace(/\$(\d+)/g, (_, n: string) => {
+    order.push(Number(n) - 1);
+    return '?';
+  });
+  return { text, order };
 }
 
 /**
@@ -114,9 +123,10 @@ export class SqliteStatements {
   private exec(sql: string, params: readonly unknown[]): { rows: unknown[]; changes: number } {
     const { stmt, order } = this.prepared(sql);
     // better-sqlite3 binds neither booleans nor undefined.
-    const bound = orderParams(order, params).map((p) =>
-      typeof p === 'boolean' ? (p ? 1 : 0) : p === undefined ? null : p,
-    );
+    const bound = order.map((i) => {
+      const p = params[i];
+      return typeof p === 'boolean' ? (p ? 1 : 0) : p === undefined ? null : p;
+    });
     this.logger.logQuery(stmt.source, bound);
     return stmt.reader ? { rows: stmt.all(...bound), changes: 0 } : { rows: [], changes: stmt.run(...bound).changes };
   }
@@ -127,7 +137,7 @@ export class SqliteStatements {
       // Most recently used last, so the hot statements are never the ones evicted.
       this.cache.delete(sql);
     } else {
-      const { text, order } = SQLITE.compile(sql);
+      const { text, order } = compile(sql);
       entry = { stmt: this.connection.prepare(text), order };
       if (this.cache.size >= CACHE_SIZE) this.cache.delete(this.cache.keys().next().value as string);
     }
