@@ -13,6 +13,8 @@ describe('receiver configuration', () => {
       sweepIntervalS: 30,
       heartbeatIntervalS: 30,
       maxUploadBytes: 10737418240,
+      maxLogBytes: 67108864,
+      maxProgressPoints: 10000,
       tls: undefined,
       databaseUrl: undefined,
     });
@@ -25,6 +27,8 @@ describe('receiver configuration', () => {
     ['CIS490_SWEEP_INTERVAL_S', '-5'],
     ['CIS490_HEARTBEAT_INTERVAL_S', '1.5'],
     ['CIS490_MAX_UPLOAD_BYTES', '10GB'],
+    ['CIS490_MAX_LOG_BYTES', '64MiB'],
+    ['CIS490_MAX_PROGRESS_POINTS', '1'],
     ['CIS490_DATABASE_URL', 'mysql://db/x'],
     ['CIS490_TLS_CERT', '/nonexistent/cert.pem'],
     ['CIS490_OPERATOR_TOKEN', 'short'],

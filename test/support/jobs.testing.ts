@@ -7,7 +7,13 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import { ArtifactsModule, ArtifactStore, ZSTD_MAGIC } from '@cis490/artifacts';
-import type { Capability, ClaimRequest, JobView } from '@cis490/contract';
+import {
+  type Capability,
+  type ClaimRequest,
+  DEFAULT_MAX_LOG_BYTES,
+  DEFAULT_MAX_PROGRESS_POINTS,
+  type JobView,
+} from '@cis490/contract';
 import { Db, DbModule } from '@cis490/db';
 import {
   Clock,
@@ -132,7 +138,16 @@ export async function startJobs(options: Partial<JobsOptions> = {}, databaseUrl?
         ArtifactsModule.forStore({
           useFactory: () => ({ modelsDir: path.join(dataDir, 'models'), maxUploadBytes: 1024 ** 2 }),
         }),
-        JobsModule.forRootAsync({ useFactory: () => ({ staleAfterS: 600, heartbeatIntervalS: 30, ...options }) }),
+        JobsModule.forRootAsync({
+          useFactory: () => ({
+            staleAfterS: 600,
+            heartbeatIntervalS: 30,
+            logsDir: path.join(dataDir, 'logs'),
+            maxLogBytes: DEFAULT_MAX_LOG_BYTES,
+            maxProgressPoints: DEFAULT_MAX_PROGRESS_POINTS,
+            ...options,
+          }),
+        }),
       ],
     })
       .overrideProvider(Clock)

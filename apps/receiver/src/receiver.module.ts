@@ -48,7 +48,13 @@ export class ReceiverModule {
           fromConfig((c) => ({ modelsDir: join(c.dataDir, 'models'), maxUploadBytes: c.maxUploadBytes })),
         ),
         JobsModule.forRootAsync(
-          fromConfig((c) => ({ staleAfterS: c.staleAfterS, heartbeatIntervalS: c.heartbeatIntervalS })),
+          fromConfig((c) => ({
+            staleAfterS: c.staleAfterS,
+            heartbeatIntervalS: c.heartbeatIntervalS,
+            logsDir: join(c.dataDir, 'logs'),
+            maxLogBytes: c.maxLogBytes,
+            maxProgressPoints: c.maxProgressPoints,
+          })),
         ),
       ],
       controllers: [JobsController, ModelsController, WorkersController, ManifestController, HealthController],

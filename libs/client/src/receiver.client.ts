@@ -13,8 +13,15 @@ import type {
   JobDetail,
   JobListQuery,
   JobPage,
+  JobProgress,
   JobView,
+  LogAppendRequest,
+  LogAppendResponse,
+  ProgressRequest,
+  ProgressResponse,
   ReloadResult,
+  ResultsQuery,
+  ResultsView,
   UploadResult,
   WorkerView,
 } from '@cis490/contract';
@@ -120,6 +127,26 @@ export class ReceiverClient {
     return this.json({ method: 'POST', path: `/v1/job/${enc(id)}/fail`, auth: 'worker', body: req }, call);
   }
 
+  /**
+   * Continues the current attempt's log. A 409 that carries `size` is an
+   * answer, not an error: the receiver has `size` bytes and wants the rest
+   * from there (`conflict: true`). A 409 without it (not this worker's job) throws.
+   */
+  appendLog(id: string, req: LogAppendRequest, call?: CallOptions): Promise<LogAppendResponse & { conflict?: true }> {
+    return this.json<LogAppendResponse & { conflict?: true }>(
+      { method: 'POST', path: `/v1/job/${enc(id)}/log`, auth: 'worker', body: req },
+      call,
+      (status, payload) =>
+        status === 409 && isObject(payload) && typeof payload.size === 'number'
+          ? { value: { size: payload.size, conflict: true } }
+          : undefined,
+    );
+  }
+
+  postProgress(id: string, req: ProgressRequest, call?: CallOptions): Promise<ProgressResponse> {
+    return this.json({ method: 'POST', path: `/v1/job/${enc(id)}/progress`, auth: 'worker', body: req }, call);
+  }
+
   /** Streams `file` (a bundle.tar.zst) to the store; a retry re-opens the file. */
   upload(id: string, file: string, opts: UploadOptions, call?: CallOptions): Promise<UploadResult> {
     return this.exchange(call, async (deadline) => {
@@ -161,6 +188,16 @@ export class ReceiverClient {
   /** `id` is a full job ID or a unique prefix of at least 8 hex characters. */
   getJob(id: string, call?: CallOptions): Promise<JobDetail> {
     return this.json({ method: 'GET', path: `/v1/job/${enc(id)}`, auth: 'none' }, call);
+  }
+
+  /** The progress points of one attempt (default: the latest), oldest first. */
+  progress(id: string, attempt?: number, call?: CallOptions): Promise<JobProgress> {
+    return this.json({ method: 'GET', path: `/v1/job/${enc(id)}/progress`, auth: 'none', query: { attempt } }, call);
+  }
+
+  /** The leaderboard of one model's completed jobs. */
+  results(q: ResultsQuery, call?: CallOptions): Promise<ResultsView> {
+    return this.json({ method: 'GET', path: '/v1/results', auth: 'none', query: { ...q } }, call);
   }
 
   workers(call?: CallOptions): Promise<{ workers: WorkerView[] }> {

@@ -3,6 +3,7 @@
  * typed client used by the worker and the CLI.
  */
 import type { Capability } from './capability.types';
+import type { JobRun, ProgressPoint } from './live.types';
 
 export const JOB_STATUSES = ['pending', 'claimed', 'running', 'completed', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -48,6 +49,16 @@ export interface JobView extends JobIdentity, JobConstraints {
   in_manifest: boolean;
   created_at: string;
   updated_at: string;
+  /**
+   * The current (latest) attempt's number, counting every claim of the job
+   * and never reset, so no attempt's log or progress is ever overwritten;
+   * 0 before the first claim. (`attempts` is what counts against max_attempts.)
+   */
+  attempt: number;
+  /** The latest progress point of the current attempt, or null. */
+  progress: ProgressPoint | null;
+  /** Bytes of the current attempt's log. */
+  log_size: number;
 }
 
 /** One recorded transition. `from` is null for the job's creation. */
@@ -63,6 +74,8 @@ export interface JobEvent {
 export interface JobDetail extends JobView {
   events: JobEvent[];
   pending_reason: string | null;
+  /** Every attempt so far, oldest first, with what there is to read of it. */
+  runs: JobRun[];
 }
 
 export type JobCounts = Record<JobStatus, number>;

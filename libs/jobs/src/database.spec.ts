@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { databaseOptions, SQLITE_FILE_NAME } from '@cis490/db';
+import { databaseOptions, MIGRATIONS, SQLITE_FILE_NAME } from '@cis490/db';
 import { capability, claimRequest, cudaCapability, JobsHarness, manifestOf, startJobs } from '../../../test/support/jobs.testing';
 
 describe('database', () => {
@@ -27,7 +27,7 @@ describe('database', () => {
   it('creates the SQLite file by migration, in WAL mode with a busy timeout', async () => {
     expect(fs.existsSync(path.join(h.dataDir, SQLITE_FILE_NAME))).toBe(true);
     const migrations: { name: string }[] = await h.dataSource.query(`SELECT name FROM migrations`);
-    expect(migrations.map((m) => m.name)).toEqual(['InitialSchema1764300000000']);
+    expect(migrations.map((m) => m.name)).toEqual(MIGRATIONS.map((m) => m.name));
     expect(await h.dataSource.query(`PRAGMA journal_mode`)).toEqual([{ journal_mode: 'wal' }]);
     expect(await h.dataSource.query(`PRAGMA busy_timeout`)).toEqual([{ timeout: 5000 }]);
   });

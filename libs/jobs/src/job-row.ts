@@ -1,7 +1,8 @@
-import type { JobEvent, JobStatus, JobView } from '@cis490/contract';
+import type { JobEvent, JobRun, JobStatus, JobView } from '@cis490/contract';
+import type { RunRow } from './runs.repository';
 
 /** Columns that hold JSON text, and flags stored as 0/1 (the same SQL on SQLite and PostgreSQL). */
-type JsonColumn = 'hyper' | 'train_hosts' | 'allowed_hosts' | 'metrics';
+type JsonColumn = 'hyper' | 'train_hosts' | 'allowed_hosts' | 'metrics' | 'progress';
 type FlagColumn = 'require_cuda' | 'prefer_cuda' | 'in_manifest';
 
 /**
@@ -17,6 +18,7 @@ export type JobRow = Omit<JobView, JsonColumn | FlagColumn> & {
   train_hosts: string;
   allowed_hosts: string;
   metrics: string | null;
+  progress: string | null;
   require_cuda: number;
   prefer_cuda: number;
   in_manifest: number;
@@ -79,9 +81,23 @@ export function toJobView(row: JobRow): JobView {
     in_manifest: Number(row.in_manifest) === 1,
     created_at: row.created_at,
     updated_at: row.updated_at,
+    attempt: Number(row.attempt),
+    progress: row.progress === null ? null : JSON.parse(row.progress),
+    log_size: Number(row.log_size),
   };
 }
 
 export function toJobEvent(row: JobEventRow): JobEvent {
   return { at: row.at, from: row.from_status, to: row.to_status, worker_id: row.worker_id, reason: row.reason };
+}
+
+export function toJobRun(row: RunRow & { points: number | string }): JobRun {
+  return {
+    attempt: Number(row.attempt),
+    worker_id: row.worker_id,
+    claimed_at: row.claimed_at,
+    log_size: Number(row.log_size),
+    log_truncated: Number(row.log_truncated) === 1,
+    progress_points: Number(row.points),
+  };
 }

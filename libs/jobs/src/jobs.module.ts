@@ -4,6 +4,7 @@ import { JOBS_OPTIONS, JobsOptions } from './jobs.options';
 import { ManifestLoader } from './manifest.loader';
 import { QueueRepository } from './queue.repository';
 import { QueueService } from './queue.service';
+import { RunsRepository } from './runs.repository';
 import { StaleSweepService } from './stale-sweep.service';
 import { WorkersRepository } from './workers.repository';
 import { WorkersService } from './workers.service';
@@ -29,6 +30,7 @@ export class JobsModule {
         { provide: JOBS_OPTIONS, useFactory: options.useFactory, inject: options.inject ?? [] },
         { provide: Clock, useClass: SystemClock },
         QueueRepository,
+        RunsRepository,
         WorkersRepository,
         QueueService,
         WorkersService,

@@ -174,7 +174,8 @@ export class QueueRepository {
     const index = worker.cuda ? 'idx_jobs_claim_cuda' : 'idx_jobs_claim_cpu';
     const rows = await sql.rows<JobRow>(
       `UPDATE jobs
-         SET status = 'claimed', attempts = attempts + 1, worker_id = $1,
+         SET status = 'claimed', attempts = attempts + 1, attempt = attempt + 1, progress = NULL, log_size = 0,
+             worker_id = $1,
              claimed_at = $2, heartbeat_at = $2, started_at = NULL, finished_at = NULL, updated_at = $2
        WHERE seq = (
            SELECT seq FROM jobs${this.dialect.claimIndexHint(index)}

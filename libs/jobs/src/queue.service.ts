@@ -30,10 +30,11 @@ import {
   JobConflictError,
   JobNotFoundError,
 } from './errors';
-import { BACK_TO_PENDING, JobEventRow, JobRow, NewJobEvent, toJobEvent, toJobView } from './job-row';
+import { BACK_TO_PENDING, JobRow, NewJobEvent, toJobEvent, toJobRun, toJobView } from './job-row';
 import { JOBS_OPTIONS, type JobsOptions } from './jobs.options';
 import { pendingReason } from './pending-reason';
 import { type JobSettingsRow, QueueRepository } from './queue.repository';
+import { RunsRepository } from './runs.repository';
 import { WorkersRepository } from './workers.repository';
 import { workerRow, WorkersService } from './workers.service';
 
@@ -70,6 +71,7 @@ export class QueueService {
     private readonly db: Db,
     private readonly repo: QueueRepository,
     private readonly workersRepo: WorkersRepository,
+    private readonly runs: RunsRepository,
     private readonly workers: WorkersService,
     private readonly manifest: ManifestService,
     private readonly artifacts: ArtifactStore,
@@ -108,6 +110,7 @@ export class QueueService {
       await this.workersRepo.upsert(sql, workerRow(req.worker_id, sighting, now));
       const row = await this.repo.claim(sql, worker, req.worker_id, now);
       if (!row) return null;
+      await this.runs.insertRun(sql, { job_id: row.id, attempt: Number(row.attempt), worker_id: req.worker_id, claimed_at: now });
       await this.record(
         sql,
         row,
@@ -282,15 +285,16 @@ export class QueueService {
   /** The job with its history and, while pending, why no online worker has taken it. */
   async get(idOrPrefix: string): Promise<JobDetail> {
     const id = await this.idFor(idOrPrefix);
-    const [row, events] = await this.db.read(async (sql) => {
+    const [row, events, runs] = await this.db.read(async (sql) => {
       const found = await this.mustFind(sql, id, false);
-      return [found, await this.repo.findEvents(sql, id)] as [JobRow, JobEventRow[]];
+      return [found, await this.repo.findEvents(sql, id), await this.runs.findRuns(sql, id)] as const;
     });
     const job = toJobView(row);
     return {
       ...job,
       events: events.map(toJobEvent),
       pending_reason: job.status === 'pending' ? await this.pendingReasonOf(job) : null,
+      runs: runs.map(toJobRun),
     };
   }
 
@@ -522,6 +526,9 @@ function newJobRow(spec: JobSpec, settings: JobSettings, seq: number, now: strin
     log_tail: null,
     created_at: now,
     updated_at: now,
+    attempt: 0,
+    progress: null,
+    log_size: 0,
   };
 }
 

@@ -2,6 +2,7 @@ import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 import { existsSync } from 'node:fs';
 import { AuthTokens } from '@cis490/auth';
+import { DEFAULT_MAX_LOG_BYTES, DEFAULT_MAX_PROGRESS_POINTS } from '@cis490/contract';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value.trim()) : value;
@@ -39,6 +40,13 @@ class ReceiverEnv {
 
   @Transform(toInt) @IsInt() @Min(1)
   CIS490_MAX_UPLOAD_BYTES = 10 * 1024 ** 3;
+
+  /** Per attempt; the log then ends with a line saying it was cut (SPEC §9). */
+  @Transform(toInt) @IsInt() @Min(4096)
+  CIS490_MAX_LOG_BYTES = DEFAULT_MAX_LOG_BYTES;
+
+  @Transform(toInt) @IsInt() @Min(2)
+  CIS490_MAX_PROGRESS_POINTS = DEFAULT_MAX_PROGRESS_POINTS;
 
   @Transform(emptyAsUnset) @IsOptional() @IsString()
   CIS490_TLS_CERT?: string;
@@ -78,6 +86,8 @@ export class ReceiverConfig implements AuthTokens {
   sweepIntervalS: number;
   heartbeatIntervalS: number;
   maxUploadBytes: number;
+  maxLogBytes: number;
+  maxProgressPoints: number;
   tls?: TlsFiles;
   databaseUrl?: string;
   logLevel: string;
@@ -113,6 +123,8 @@ export function loadReceiverConfig(env: NodeJS.ProcessEnv = process.env): Receiv
     sweepIntervalS: parsed.CIS490_SWEEP_INTERVAL_S,
     heartbeatIntervalS: parsed.CIS490_HEARTBEAT_INTERVAL_S,
     maxUploadBytes: parsed.CIS490_MAX_UPLOAD_BYTES,
+    maxLogBytes: parsed.CIS490_MAX_LOG_BYTES,
+    maxProgressPoints: parsed.CIS490_MAX_PROGRESS_POINTS,
     tls: cert && key ? { cert, key, ca } : undefined,
     databaseUrl: parsed.CIS490_DATABASE_URL,
     logLevel: parsed.CIS490_LOG_LEVEL ?? 'log',

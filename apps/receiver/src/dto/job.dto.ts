@@ -28,17 +28,12 @@ import {
   WORKER_ID_RULE,
 } from '@cis490/contract';
 import { CapabilityDto } from './capability.dto';
+import { JobRunDto, ProgressPointDto } from './live.dto';
+import { WorkerRequestDto } from './worker-request.dto';
 
-const WORKER_ID_MESSAGE = `worker_id must be ${WORKER_ID_RULE}`;
 const LIMIT_MESSAGE = `limit must be an integer from 1 to ${MAX_PAGE_SIZE}`;
 /** The receiver keeps the last 64 KiB of a log tail; a JSON body is at most 1 MiB anyway. */
 const TEXT_MAX = 1024 * 1024;
-
-class WorkerRequestDto {
-  @ApiProperty({ example: 'lab1' })
-  @IsString() @Matches(WORKER_ID_PATTERN, { message: WORKER_ID_MESSAGE })
-  worker_id: string;
-}
 
 export class ClaimDto extends WorkerRequestDto implements ClaimRequest {
   @ApiProperty({ example: 'lab1', description: 'matched against [hosts.X] and allowed_hosts' })
@@ -166,6 +161,11 @@ export class JobDto implements JobView {
   @ApiProperty() in_manifest: boolean;
   @ApiProperty({ format: 'date-time' }) created_at: string;
   @ApiProperty({ format: 'date-time' }) updated_at: string;
+  @ApiProperty({ description: 'the current attempt: every claim counts, never reset; 0 before the first claim' })
+  attempt: number;
+  @ApiProperty({ type: ProgressPointDto, nullable: true, description: 'the latest progress point of the current attempt' })
+  progress: ProgressPointDto | null;
+  @ApiProperty({ description: "bytes of the current attempt's log" }) log_size: number;
 }
 
 export class JobEventDto implements JobEvent {
@@ -180,6 +180,7 @@ export class JobDetailDto extends JobDto implements JobDetail {
   @ApiProperty({ type: [JobEventDto] }) events: JobEventDto[];
   @ApiProperty({ type: String, nullable: true, example: 'needs CUDA and no online worker has it' })
   pending_reason: string | null;
+  @ApiProperty({ type: [JobRunDto], description: 'every attempt so far, oldest first' }) runs: JobRunDto[];
 }
 
 export class JobCountsDto implements JobCounts {

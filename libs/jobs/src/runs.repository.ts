@@ -1,0 +1,102 @@
+import { Injectable } from '@nestjs/common';
+import type { Sql } from '@cis490/db';
+
+/** A `job_runs` row: one attempt of a job, and what there is to read of it. */
+export interface RunRow {
+  job_id: string;
+  attempt: number;
+  worker_id: string | null;
+  claimed_at: string | null;
+  log_size: number;
+  log_truncated: number;
+  points_seen: number;
+  points_stride: number;
+}
+
+/** A `job_progress` row; `metric_values` is the JSON of the point's metric series. */
+export interface ProgressRow {
+  job_id: string;
+  attempt: number;
+  ordinal: number;
+  at: string;
+  step: number | null;
+  total: number | null;
+  epoch: number | null;
+  message: string | null;
+  metric_values: string;
+}
+
+const PROGRESS_COLUMNS = ['job_id', 'attempt', 'ordinal', 'at', 'step', 'total', 'epoch', 'message', 'metric_values'] as const;
+/** Stays well under SQLite's bound-parameter limit: 1,000 points × 9 columns. */
+const PROGRESS_BATCH = 1000;
+
+/** The SQL of attempts (`job_runs`) and their progress points (`job_progress`). */
+@Injectable()
+export class RunsRepository {
+  async insertRun(sql: Sql, run: Pick<RunRow, 'job_id' | 'attempt' | 'worker_id' | 'claimed_at'>): Promise<void> {
+    await sql.run(
+      `INSERT INTO job_runs (job_id, attempt, worker_id, claimed_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (job_id, attempt) DO NOTHING`,
+      [run.job_id, run.attempt, run.worker_id, run.claimed_at],
+    );
+  }
+
+  async findRun(sql: Sql, jobId: string, attempt: number): Promise<RunRow | null> {
+    const rows = await sql.rows<RunRow>(`SELECT * FROM job_runs WHERE job_id = $1 AND attempt = $2`, [jobId, attempt]);
+    return rows[0] ?? null;
+  }
+
+  /** Every attempt of a job with its number of kept points, oldest first. */
+  async findRuns(sql: Sql, jobId: string): Promise<(RunRow & { points: number })[]> {
+    return sql.rows<RunRow & { points: number }>(
+      `SELECT r.*, (SELECT COUNT(*) FROM job_progress p WHERE p.job_id = r.job_id AND p.attempt = r.attempt) AS points
+       FROM job_runs r WHERE r.job_id = $1 ORDER BY r.attempt`,
+      [jobId],
+    );
+  }
+
+  async updateRun(sql: Sql, jobId: string, attempt: number, patch: Partial<RunRow>): Promise<void> {
+    const params: unknown[] = [];
+    const sets = Object.entries(patch).map(([column, value]) => {
+      params.push(value);
+      return `${column} = $${params.length}`;
+    });
+    params.push(jobId, attempt);
+    await sql.run(
+      `UPDATE job_runs SET ${sets.join(', ')} WHERE job_id = $${params.length - 1} AND attempt = $${params.length}`,
+      params,
+    );
+  }
+
+  async insertPoints(sql: Sql, rows: ProgressRow[]): Promise<void> {
+    for (let start = 0; start < rows.length; start += PROGRESS_BATCH) {
+      const batch = rows.slice(start, start + PROGRESS_BATCH);
+      const params: unknown[] = [];
+      const values = batch.map((row) => {
+        const first = params.length + 1;
+        for (const c of PROGRESS_COLUMNS) params.push(row[c]);
+        return `(${PROGRESS_COLUMNS.map((_, i) => `$${first + i}`).join(', ')})`;
+      });
+      await sql.run(`INSERT INTO job_progress (${PROGRESS_COLUMNS.join(', ')}) VALUES ${values.join(', ')}`, params);
+    }
+  }
+
+  /**
+   * Even thinning: keeps the points whose ordinal is on `stride`, and the
+   * newest one (`lastOrdinal`) whatever its ordinal.
+   */
+  async thinPoints(sql: Sql, jobId: string, attempt: number, stride: number, lastOrdinal: number): Promise<void> {
+    if (stride <= 1) return;
+    await sql.run(
+      `DELETE FROM job_progress WHERE job_id = $1 AND attempt = $2 AND ordinal % $3 <> 0 AND ordinal < $4`,
+      [jobId, attempt, stride, lastOrdinal],
+    );
+  }
+
+  async findPoints(sql: Sql, jobId: string, attempt: number): Promise<ProgressRow[]> {
+    return sql.rows<ProgressRow>(`SELECT * FROM job_progress WHERE job_id = $1 AND attempt = $2 ORDER BY ordinal`, [
+      jobId,
+      attempt,
+    ]);
+  }
+}
