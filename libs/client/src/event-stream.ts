@@ -17,8 +17,10 @@ export interface FleetEventHandlers {
    * The stream is open (first, or again after a break): the receiver now holds
    * every later change for us. Awaited before any message is read, so that a
    * client can fetch the state over REST here and apply the messages after it.
+   * `resumed`: opened with Last-Event-ID, so what was missed comes first (or a
+   * `reset`); otherwise whatever happened before now is not told.
    */
-  onOpen?(): void | Promise<void>;
+  onOpen?(open: { resumed: boolean }): void | Promise<void>;
   /** One message, in order; awaited before the next (a `reset` may refetch). */
   onEvent(event: FleetEvent): void | Promise<void>;
   /** The stream broke, could not be opened, or onOpen failed: trying again after `delayMs`. */
@@ -61,9 +63,10 @@ export class FleetEventStream {
     for (let failures = 0; !signal?.aborted; ) {
       let error: unknown;
       try {
+        const resumed = this.last !== undefined;
         const body = await this.client.openEvents(this.last, { signal });
         try {
-          await this.handlers.onOpen?.();
+          await this.handlers.onOpen?.({ resumed });
           failures = 0;
           await this.consume(body);
         } finally {

@@ -278,6 +278,8 @@ export class ReceiverClient {
       deadline.onTimeout = () =>
         body.destroy(new ReceiverUnreachableError(this.baseUrl, `stream stalled: no data for ${deadline.ms} ms`));
       source.on('error', (err) => body.destroy(this.translate(err, deadline, call?.signal) as Error));
+      // A break before the caller reads (it may fetch state first) is met when it does read, never unhandled.
+      body.on('error', () => undefined);
       body.on('close', () => {
         deadline.clear();
         source.destroy();

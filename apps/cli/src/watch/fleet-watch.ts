@@ -31,7 +31,7 @@ export async function fetchSnapshot(client: ReceiverClient, signal?: AbortSignal
  */
 export async function watchFleet(client: ReceiverClient, view: WatchView, signal: AbortSignal): Promise<void> {
   const state = new FleetState();
-  // Until a snapshot is in, messages would be applied to nothing: each open (re)loads it.
+  // Set until a snapshot is in: a stream resumed before that still needs one.
   let stale = true;
   const load = async (reason: string | null) => {
     stale = true;
@@ -42,9 +42,10 @@ export async function watchFleet(client: ReceiverClient, view: WatchView, signal
   const stream = new FleetEventStream(
     client,
     {
-      onOpen: async () => {
+      onOpen: async ({ resumed }) => {
         view.connection(null);
-        if (stale) await load(null);
+        // Not resumed: nothing will be replayed, so what changed before now is read over REST.
+        if (stale || !resumed) await load(null);
       },
       onEvent: async (e) => {
         if (e.event === 'reset') await load((e as FleetEvent<'reset'>).data.reason);
