@@ -5,10 +5,6 @@ import type { ReceiverClient } from './receiver.client';
 import { ReceiverUnreachableError } from './receiver.errors';
 import { backoffDelay, isRetryable } from './retry.policy';
 
-/** `GET /v1/job/{id}/log` names the attempt it serves, and (without follow) the log's size. */
-export const LOG_ATTEMPT_HEADER = 'x-log-attempt';
-export const LOG_SIZE_HEADER = 'x-log-size';
-
 export interface LogQuery {
   /** Default: the job's latest attempt. */
   attempt?: number;

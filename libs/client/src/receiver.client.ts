@@ -25,9 +25,16 @@ import type {
   UploadResult,
   WorkerView,
 } from '@cis490/contract';
-import { CONTENT_SHA256_HEADER, normalizeReceiverUrl, OPERATOR_TOKEN_HEADER, WORKER_ID_HEADER } from '@cis490/contract';
+import {
+  CONTENT_SHA256_HEADER,
+  LOG_ATTEMPT_HEADER,
+  LOG_SIZE_HEADER,
+  normalizeReceiverUrl,
+  OPERATOR_TOKEN_HEADER,
+  WORKER_ID_HEADER,
+} from '@cis490/contract';
 import { IdleDeadline } from './idle-deadline';
-import { intHeader, LOG_ATTEMPT_HEADER, LOG_SIZE_HEADER, type LogQuery, type LogRead } from './log-stream';
+import { intHeader, type LogQuery, type LogRead } from './log-stream';
 import { ReceiverError, ReceiverUnreachableError } from './receiver.errors';
 import { RetryOptions, validateRetryOptions, withRetry } from './retry.policy';
 
