@@ -10,12 +10,16 @@ import { JobsModule } from '@cis490/jobs';
 import { ManifestModule } from '@cis490/manifest';
 import { ReceiverConfig } from './config/receiver.config';
 import { DomainErrorFilter } from './domain-error.filter';
+import { EventsController } from './events/events.controller';
+import { EventsService } from './events/events.service';
 import { HealthController } from './health.controller';
 import { HealthService } from './health.service';
 import { JobsController } from './jobs.controller';
 import { ManifestController } from './manifest.controller';
 import { MetricsService } from './metrics.service';
 import { ModelsController } from './models.controller';
+import { ResultsController } from './results.controller';
+import { RunsController } from './runs.controller';
 import { StaleSweepScheduler } from './stale-sweep.scheduler';
 import { UploadService } from './upload/upload.service';
 import { WorkersController } from './workers.controller';
@@ -57,7 +61,16 @@ export class ReceiverModule {
           })),
         ),
       ],
-      controllers: [JobsController, ModelsController, WorkersController, ManifestController, HealthController],
+      controllers: [
+        JobsController,
+        RunsController,
+        EventsController,
+        ResultsController,
+        ModelsController,
+        WorkersController,
+        ManifestController,
+        HealthController,
+      ],
       providers: [
         { provide: ReceiverConfig, ...fromConfig((c) => c) },
         { provide: AuthTokens, useExisting: ReceiverConfig },
@@ -65,6 +78,7 @@ export class ReceiverModule {
         OperatorGuard,
         WorkerGuard,
         MetricsService,
+        EventsService,
         HealthService,
         UploadService,
         StaleSweepScheduler,
