@@ -53,6 +53,9 @@ export class FakeReceiverLog {
     if (this.down) throw unreachable();
     this.requests.push({ kind: 'progress', body: JSON.stringify(req) });
     if (this.notOurs) throw new ReceiverError(409, 'Conflict', { statusCode: 409, message: 'job is not this worker\'s' });
+    // As the receiver does: one point it will not store refuses the whole batch.
+    const bad = req.points.findIndex((p) => p.step !== undefined && typeof p.step !== 'number');
+    if (bad >= 0) throw new ReceiverError(400, 'Bad Request', { statusCode: 400, message: `points[${bad}].step must be a finite number` });
     this.points.push(...req.points);
     if (this.loseAnswers > 0) {
       this.loseAnswers--;

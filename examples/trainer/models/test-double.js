@@ -138,4 +138,4 @@ async function run(job, hp, outDir, { log, writeJson, progress }) {
   return hp.exit_code;
 }
 
-module.exports = { hyper, run };
+module.exports = { hyper, run, printedLine };

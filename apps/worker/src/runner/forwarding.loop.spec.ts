@@ -70,6 +70,21 @@ describe('ForwardingLoop', () => {
     }
   });
 
+  it('drops only the points the receiver refuses, finding each in a batch by halving it', async () => {
+    const lines = Array.from({ length: 1500 }, (_, i) =>
+      i === 700 || i === 1400 ? `${JSON.stringify({ step: 'seven hundred' })}\n` : progressLine(i),
+    );
+    writeFileSync(files().progressFile, lines.join(''));
+    const f = loop();
+    f.start();
+    await f.finish({ patienceMs: 5_000 });
+    const expected = Array.from({ length: 1500 }, (_, i) => i).filter((i) => i !== 700 && i !== 1400);
+    expect(rx.points.map((p) => p.step)).toEqual(expected);
+    expect(rx.requests.filter((r) => r.kind === 'progress').length).toBeLessThan(60);
+    expect(log.lines.filter((l) => /the receiver refused a point \(400 Bad Request: points\[0\]\.step/.test(l))).toHaveLength(1);
+    expect(log.text).toMatch(/job j progress: the receiver refused 2 point\(s\)/);
+  });
+
   it('gives up the last pass after its patience when the receiver stays down, and says what is left where', async () => {
     appendFileSync(files().logFile, 'unsent\n');
     rx.down = true;

@@ -147,11 +147,13 @@ export class ForwardingLoop {
   }
 
   private reportSkipped(): void {
-    const skipped = this.progressFile.skipped;
+    const { skipped } = this.progressFile;
+    const { refused } = this.progress;
     if (skipped > 0) {
       this.log.warn(
         `${this.target.tag} progress: skipped ${skipped} line(s) of ${this.target.progressFile} that were not a JSON object of at most ${MAX_PROGRESS_LINE_BYTES} bytes`,
       );
     }
+    if (refused > 0) this.log.warn(`${this.target.tag} progress: the receiver refused ${refused} point(s)`);
   }
 }

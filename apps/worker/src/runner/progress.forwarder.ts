@@ -24,11 +24,16 @@ export interface ProgressSource {
  * Sends the trainer's progress points (SPEC §9) in batches, oldest first. The
  * receiver stores every point it is given, so a batch leaves the queue only
  * when the receiver acknowledged it; one it could not take is sent again on
- * the next pass.
+ * the next pass. The receiver refuses a whole batch for one point it will not
+ * store (a `step` that is no number): the batch is halved until that point
+ * is alone, and only it is dropped.
  */
 export class ProgressForwarder {
   private pending: ReadPoint[] = [];
   private sentPoints = 0;
+  private refusedPoints = 0;
+  /** Below MAX_PROGRESS_BATCH while closing in on a point the receiver refuses. */
+  private batchLimit = MAX_PROGRESS_BATCH;
   private endedBy?: string;
 
   constructor(
@@ -40,6 +45,11 @@ export class ProgressForwarder {
   /** Points the receiver acknowledged. */
   get sent(): number {
     return this.sentPoints;
+  }
+
+  /** Points the receiver would not store, each dropped alone. */
+  get refused(): number {
+    return this.refusedPoints;
   }
 
   get ended(): boolean {
@@ -64,11 +74,17 @@ export class ProgressForwarder {
           { signal, retry: false },
         );
         this.sentPoints += batch.length;
+        this.batchLimit = Math.min(MAX_PROGRESS_BATCH, this.batchLimit * 2);
       } catch (err) {
         if (!(err instanceof ReceiverError) || err.status >= 500) throw err;
         if (err.status === 400 || err.status === 413) {
-          // These points will never do: the rest still may.
-          this.log.warn(`${source.tag} progress: ${batch.length} point(s) refused (${err.message}); dropped`);
+          if (batch.length > 1) {
+            this.batchLimit = Math.ceil(batch.length / 2);
+            continue;
+          }
+          // This point will never do; the rest still may. Said the first time, counted at the end.
+          if (this.refusedPoints++ === 0) this.log.warn(`${source.tag} progress: the receiver refused a point (${err.message}); dropped`);
+          this.batchLimit = MAX_PROGRESS_BATCH;
         } else {
           // 409 (no longer this worker's job), 404, 401…: no later batch would fare better.
           this.endedBy = err.message;
@@ -81,12 +97,12 @@ export class ProgressForwarder {
     }
   }
 
-  /** The oldest pending points, at most MAX_PROGRESS_BATCH of them and PROGRESS_BATCH_BYTES of JSON (one at least). */
+  /** The oldest pending points, at most `batchLimit` of them and PROGRESS_BATCH_BYTES of JSON (one at least). */
   private nextBatch(): ReadPoint[] {
     let bytes = 0;
     let count = 0;
     for (const p of this.pending) {
-      if (count >= MAX_PROGRESS_BATCH || (count > 0 && bytes + p.bytes > PROGRESS_BATCH_BYTES)) break;
+      if (count >= this.batchLimit || (count > 0 && bytes + p.bytes > PROGRESS_BATCH_BYTES)) break;
       bytes += p.bytes;
       count++;
     }
