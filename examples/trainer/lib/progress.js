@@ -25,8 +25,10 @@ function progressEvery(total, lines = 5) {
 function progressWriter(env = process.env) {
   const file = env.CIS490_PROGRESS_FILE;
   if (!file) return () => {};
+  const pace = pauser(env.EXAMPLE_TRAINER_PACE_MS);
   let broken = false;
   return (point) => {
+    pace();
     if (broken) return;
     try {
       fs.appendFileSync(file, `${JSON.stringify(point)}\n`);
@@ -35,6 +37,18 @@ function progressWriter(env = process.env) {
       process.stderr.write(`train.js: cannot write progress to ${file} (${err.code ?? err.message}); training goes on\n`);
     }
   };
+}
+
+/**
+ * `EXAMPLE_TRAINER_PACE_MS` makes each progress point wait that long, so a
+ * person can watch these small models train (`npm run demo` sets it). The
+ * wait blocks like training does and changes nothing in the outputs.
+ */
+function pauser(value) {
+  const ms = Number(value);
+  if (!value || !Number.isFinite(ms) || ms <= 0) return () => {};
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  return () => Atomics.wait(cell, 0, 0, Math.min(ms, 10_000));
 }
 
 module.exports = { POINTS, progressEvery, progressWriter };
