@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelay, ReceiverClient } from '@cis490/client';
-import { FORWARD_INTERVAL_MS, MAX_PROGRESS_LINE_BYTES } from '@cis490/contract';
+import { FORWARD_INTERVAL_MS } from '@cis490/contract';
 import { LogForwarder } from './log.forwarder';
 import { ProgressFile } from './progress-file';
 import { ProgressForwarder } from './progress.forwarder';
@@ -147,12 +147,10 @@ export class ForwardingLoop {
   }
 
   private reportSkipped(): void {
-    const { skipped } = this.progressFile;
+    const { skipped, firstProblem } = this.progressFile;
     const { refused } = this.progress;
     if (skipped > 0) {
-      this.log.warn(
-        `${this.target.tag} progress: skipped ${skipped} line(s) of ${this.target.progressFile} that were not a JSON object of at most ${MAX_PROGRESS_LINE_BYTES} bytes`,
-      );
+      this.log.warn(`${this.target.tag} progress: skipped ${skipped} line(s) of ${this.target.progressFile} that are not progress points (the first, ${firstProblem})`);
     }
     if (refused > 0) this.log.warn(`${this.target.tag} progress: the receiver refused ${refused} point(s)`);
   }

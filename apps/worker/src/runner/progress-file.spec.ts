@@ -26,7 +26,7 @@ describe('ProgressFile', () => {
     writeFileSync(file, '{"step": 1, "loss": 0.5}\n{"step": 2, "at": "2025-12-31T23:59:59Z"}\n{"step": 3');
     expect(await points(p)).toEqual([
       { step: 1, loss: 0.5, at: clock.toISOString() },
-      { step: 2, at: '2025-12-31T23:59:59Z' },
+      { step: 2, at: '2025-12-31T23:59:59.000Z' },
     ]);
     appendFileSync(file, ', "message": "half"}\r\n\n');
     expect(await points(p)).toEqual([{ step: 3, message: 'half', at: clock.toISOString() }]);
@@ -38,11 +38,26 @@ describe('ProgressFile', () => {
     const long = JSON.stringify({ step: 4, message: 'x'.repeat(MAX_PROGRESS_LINE_BYTES) });
     const justFits = JSON.stringify({ step: 5, message: 'y'.repeat(MAX_PROGRESS_LINE_BYTES - 30) });
     expect(Buffer.byteLength(justFits)).toBeLessThanOrEqual(MAX_PROGRESS_LINE_BYTES);
-    writeFileSync(file, ['{"step": 1}', 'not json', '[1, 2]', 'null', '{"step": 2, "at": 7}', long, justFits, '{"step": 6}', ''].join('\n'));
-    const got = await points(p);
-    expect(got.map((x) => x.step)).toEqual([1, 2, 5, 6]);
-    expect(got[1].at).toBe(clock.toISOString()); // a trainer's `at` that is no time is replaced
+    writeFileSync(file, ['{"step": 1}', 'not json', '[1, 2]', 'null', '{"step": 2}', long, justFits, '{"step": 6}', ''].join('\n'));
+    expect((await points(p)).map((x) => x.step)).toEqual([1, 2, 5, 6]);
     expect(p.skipped).toBe(4);
+    expect(p.firstProblem).toBe('line 2: not JSON');
+  });
+
+  it('skips and counts lines the receiver would refuse, naming the first', async () => {
+    const p = open();
+    const lines = ['{"step": 1}', '', '{"step": "ten"}', '{"step": 3, "at": 7}', '{"epoch": 1, "message": 5}', '{"step": 4}', ''];
+    writeFileSync(file, lines.join('\n'));
+    expect((await points(p)).map((x) => x.step)).toEqual([1, 4]);
+    expect(p.skipped).toBe(3);
+    expect(p.firstProblem).toBe('line 3: step must be a finite number');
+  });
+
+  it('keeps of a line only what the receiver would: a nested list or a string is left out', async () => {
+    const p = open();
+    const deep = JSON.parse('['.repeat(80) + ']'.repeat(80));
+    writeFileSync(file, `${JSON.stringify({ step: 1, epoch: null, message: 'm', loss: 0.25, note: 'text', deep, nan: 'NaN' })}\n`);
+    expect(await points(p)).toEqual([{ at: clock.toISOString(), step: 1, message: 'm', loss: 0.25 }]);
   });
 
   it('drops a line too long to keep as it is written, counting it once', async () => {

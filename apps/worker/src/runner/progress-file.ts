@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
-import { MAX_PROGRESS_LINE_BYTES } from '@cis490/contract';
+import { MAX_PROGRESS_LINE_BYTES, parseProgressPoint, type ProgressPoint } from '@cis490/contract';
 
-/** One trainer line as it will be sent: its object, with `at`. */
+/** One trainer line as it will be sent: what the receiver keeps of it, with `at`. */
 export interface ReadPoint {
   point: Record<string, unknown>;
   /** Its size as JSON, for keeping a request's body small. */
@@ -12,9 +12,10 @@ const READ_BYTES = 64 * 1024;
 const NEWLINE = 0x0a;
 
 /**
- * progress.jsonl as the trainer appends to it (SPEC §9): each whole line that
- * is a JSON object of at most MAX_PROGRESS_LINE_BYTES becomes a point; any
- * other line is skipped and counted, never fatal. Reads go on from where the
+ * progress.jsonl as the trainer appends to it (SPEC §9): each whole line of at
+ * most MAX_PROGRESS_LINE_BYTES that is a good point by the receiver's own rule
+ * (parseProgressPoint) becomes one; any other line is skipped and counted,
+ * never fatal, so no batch is refused for it later. Reads go on from where the
  * last one stopped, and only as far as asked, so the file holds what the
  * receiver has not taken yet and the worker's memory does not grow with it.
  */
@@ -23,16 +24,24 @@ export class ProgressFile {
   private offset = 0;
   /** Inside a line already known to be too long: what is left of it is dropped. */
   private inLongLine = false;
+  /** Lines begun so far, for naming the first one skipped. */
+  private lines = 0;
   private skippedLines = 0;
+  private firstSkipped?: string;
 
   constructor(
     readonly file: string,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Lines skipped so far: not JSON, not an object, or over MAX_PROGRESS_LINE_BYTES. */
+  /** Lines skipped so far: over MAX_PROGRESS_LINE_BYTES, not a JSON object, or a point the receiver would refuse. */
   get skipped(): number {
     return this.skippedLines;
+  }
+
+  /** Which line was skipped first, and why: `line 3: step must be a finite number`. */
+  get firstProblem(): string | undefined {
+    return this.firstSkipped;
   }
 
   /**
@@ -86,10 +95,10 @@ export class ProgressFile {
       this.inLongLine = partial;
       return;
     }
+    this.lines++;
     if (line.length > MAX_PROGRESS_LINE_BYTES) {
-      this.skippedLines++;
       this.inLongLine = partial;
-      return;
+      return this.skip(`longer than ${MAX_PROGRESS_LINE_BYTES} bytes`);
     }
     const text = line.toString('utf8').trim();
     if (text === '') return; // a blank line says nothing, and is no error
@@ -97,24 +106,28 @@ export class ProgressFile {
     try {
       value = JSON.parse(text);
     } catch {
-      this.skippedLines++;
-      return;
+      return this.skip('not JSON');
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      this.skippedLines++;
-      return;
-    }
-    const point = stamped(value as Record<string, unknown>, this.now());
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return this.skip('not a JSON object');
+    // `at`: the trainer's own time when it gave one, else when the line was read, so a point sent late keeps its time.
+    const parsed = parseProgressPoint(value as Record<string, unknown>, this.now().toISOString());
+    if (!('point' in parsed)) return this.skip(parsed.field ? `${parsed.field} ${parsed.problem}` : parsed.problem);
+    const point = asLine(parsed.point);
     into.push({ point, bytes: Buffer.byteLength(JSON.stringify(point)) });
+  }
+
+  private skip(why: string): void {
+    if (this.skippedLines++ === 0) this.firstSkipped = `line ${this.lines}: ${why}`;
   }
 }
 
 /**
- * The trainer's own `at` when it gave a time; else when the worker read the
- * line, so a point sent late (the receiver was down) keeps its time.
+ * A point as a trainer's line again, holding only what the receiver keeps of
+ * one: the rest of the line (a nested list, a string) would only cost bytes,
+ * or get the whole batch refused (a body nested too deep).
  */
-function stamped(point: Record<string, unknown>, readAt: Date): Record<string, unknown> {
-  const own = point.at;
-  if (typeof own === 'string' && Number.isFinite(Date.parse(own))) return point;
-  return { ...point, at: readAt.toISOString() };
+function asLine({ values, ...named }: ProgressPoint): Record<string, unknown> {
+  const line: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(named)) if (value !== null) line[key] = value;
+  return { ...line, ...values };
 }

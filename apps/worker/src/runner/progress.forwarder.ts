@@ -17,23 +17,22 @@ export interface ProgressSource {
   jobId: string;
   workerId: string;
   tag: string;
-  file: ProgressFile;
+  /** Where the points come from: progress.jsonl. */
+  file: Pick<ProgressFile, 'read'>;
 }
 
 /**
- * Sends the trainer's progress points (SPEC §9) in batches, oldest first. The
- * receiver stores every point it is given, so a batch leaves the queue only
- * when the receiver acknowledged it; one it could not take is sent again on
- * the next pass. The receiver refuses a whole batch for one point it will not
- * store (a `step` that is no number): the batch is halved until that point
- * is alone, and only it is dropped.
+ * Sends the trainer's progress points (SPEC §9) in batches, oldest first. A
+ * batch leaves the queue once the receiver acknowledged it; one it could not
+ * take (unreachable, 5xx) is sent again on the next pass, and the receiver
+ * skips what it already stored of it (the answer was lost). Points were read
+ * by the receiver's own rule, so a batch it refuses all the same (400, 413) is
+ * dropped and counted rather than sent forever.
  */
 export class ProgressForwarder {
   private pending: ReadPoint[] = [];
   private sentPoints = 0;
   private refusedPoints = 0;
-  /** Below MAX_PROGRESS_BATCH while closing in on a point the receiver refuses. */
-  private batchLimit = MAX_PROGRESS_BATCH;
   private endedBy?: string;
 
   constructor(
@@ -47,7 +46,7 @@ export class ProgressForwarder {
     return this.sentPoints;
   }
 
-  /** Points the receiver would not store, each dropped alone. */
+  /** Points dropped in batches the receiver refused. */
   get refused(): number {
     return this.refusedPoints;
   }
@@ -74,35 +73,29 @@ export class ProgressForwarder {
           { signal, retry: false },
         );
         this.sentPoints += batch.length;
-        this.batchLimit = Math.min(MAX_PROGRESS_BATCH, this.batchLimit * 2);
       } catch (err) {
         if (!(err instanceof ReceiverError) || err.status >= 500) throw err;
-        if (err.status === 400 || err.status === 413) {
-          if (batch.length > 1) {
-            this.batchLimit = Math.ceil(batch.length / 2);
-            continue;
-          }
-          // This point will never do; the rest still may. Said the first time, counted at the end.
-          if (this.refusedPoints++ === 0) this.log.warn(`${source.tag} progress: the receiver refused a point (${err.message}); dropped`);
-          this.batchLimit = MAX_PROGRESS_BATCH;
-        } else {
+        if (err.status !== 400 && err.status !== 413) {
           // 409 (no longer this worker's job), 404, 401…: no later batch would fare better.
           this.endedBy = err.message;
           this.pending = [];
           this.log.warn(`${source.tag} progress forwarding stops after ${this.sentPoints} point(s): the receiver refused it (${err.message})`);
           return;
         }
+        // This batch will never do; later ones still may. Said the first time, counted at the end.
+        if (this.refusedPoints === 0) this.log.warn(`${source.tag} progress: the receiver refused ${batch.length} point(s) (${err.message}); dropped`);
+        this.refusedPoints += batch.length;
       }
       this.pending.splice(0, batch.length);
     }
   }
 
-  /** The oldest pending points, at most `batchLimit` of them and PROGRESS_BATCH_BYTES of JSON (one at least). */
+  /** The oldest pending points, at most MAX_PROGRESS_BATCH of them and PROGRESS_BATCH_BYTES of JSON (one at least). */
   private nextBatch(): ReadPoint[] {
     let bytes = 0;
     let count = 0;
     for (const p of this.pending) {
-      if (count >= this.batchLimit || (count > 0 && bytes + p.bytes > PROGRESS_BATCH_BYTES)) break;
+      if (count >= MAX_PROGRESS_BATCH || (count > 0 && bytes + p.bytes > PROGRESS_BATCH_BYTES)) break;
       bytes += p.bytes;
       count++;
     }
