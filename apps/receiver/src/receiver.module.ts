@@ -9,6 +9,7 @@ import { DbModule } from '@cis490/db';
 import { JobsModule } from '@cis490/jobs';
 import { ManifestModule } from '@cis490/manifest';
 import { ReceiverConfig } from './config/receiver.config';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { DomainErrorFilter } from './domain-error.filter';
 import { HealthController } from './health.controller';
 import { HealthService } from './health.service';
@@ -56,6 +57,7 @@ export class ReceiverModule {
             maxProgressPoints: c.maxProgressPoints,
           })),
         ),
+        DashboardModule,
       ],
       controllers: [JobsController, ModelsController, WorkersController, ManifestController, HealthController],
       providers: [
