@@ -4,7 +4,7 @@
  * `npm run bench`: the receiver and the bundle packer measured against
  * baselines taken in the same run on the same machine.
  *
- *   node bench/run.js [claims] [heartbeat] [reload] [list] [upload] [pack]
+ *   node bench/run.js [claims] [heartbeat] [reload] [list] [upload] [pack] [events] [logs]
  *
  * BENCH_QUICK=1 runs smaller sizes (for trying the bench, not for figures).
  * BENCH_CPU_PROF=DIR starts each receiver under --cpu-prof, writing to DIR.
@@ -20,6 +20,8 @@ const BENCHES = {
   list: ['GET /v1/jobs pages over 50,000 jobs', () => require('./list.bench').list],
   upload: ['1 GiB bundle upload', () => require('./upload.bench').upload],
   pack: ['packing 1 GiB of trainer output', () => require('./pack.bench').pack],
+  events: ['SSE event latency under 32 claimers', () => require('./events.bench').events],
+  logs: ['a worker forwarding a trainer log at 1 MiB/s', () => require('./logs.bench').logs],
 };
 
 async function main(argv) {

@@ -111,6 +111,7 @@ async function main() {
   const url = await receiverUrl(receiver);
   const { counts } = await getJson(`${url}/v1/jobs?limit=1`);
   process.stdout.write(`receiver on ${url} (Swagger UI at ${url}/docs), ${counts.pending} jobs pending\n`);
+  process.stdout.write(`${bold('dashboard:')} ${url}/dashboard — open it to watch the jobs train, live\n`);
 
   // The demo's worker hides any GPU, so the demo shows the same thing on every machine:
   // CPU jobs train, CUDA jobs wait with their reason.
@@ -169,7 +170,8 @@ async function main() {
     process.stdout.write(`  ${dim('look:')}     tar -I zstd -tvf ${join(dataDir, 'models', `${first.model}_${first.mode}`, first.sha256, 'bundle.tar.zst')}\n`);
   }
   process.stdout.write(
-    `  ${dim('again:')}    CIS490_DATA_DIR=${dataDir} CIS490_MANIFEST=${manifest} CIS490_OPERATOR_TOKEN=${token} npx cis490-trainer-receiver\n`,
+    `  ${dim('again:')}    CIS490_DATA_DIR=${dataDir} CIS490_MANIFEST=${manifest} CIS490_OPERATOR_TOKEN=${token} npx cis490-trainer-receiver\n` +
+      `            ${dim('then open http://127.0.0.1:8471/dashboard for the logs, progress and leaderboard of this run')}\n`,
   );
 }
 

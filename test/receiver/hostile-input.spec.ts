@@ -64,8 +64,12 @@ describe('receiver under malformed and hostile input', () => {
   it('no endpoint answers 5xx to garbage, and the job is untouched afterwards', async () => {
     const garbage: (string | object)[] = ['null', '"str"', '{}', '{"worker_id":{"$ne":1}}', '{"worker_id":"lab1","error":[1]}',
       '{"worker_id":"lab1","artifact_sha256":"../x"}', '{"worker_id":"lab1","exit_code":1e400}', '{"force":"yes"}'];
+    garbage.push('{"worker_id":"lab1","offset":-1,"text":"x"}', '{"worker_id":"lab1","offset":1.5,"text":"x"}',
+      '{"worker_id":"lab1","offset":0,"text":["x"]}', '{"worker_id":"lab1","points":{"step":1}}',
+      '{"worker_id":"lab1","points":[null]}', '{"worker_id":"lab1","points":[{"step":{"$gt":1}}]}');
     const urls = ['/v1/job/claim', `/v1/job/${jobId}/heartbeat`, `/v1/job/${jobId}/complete`, `/v1/job/${jobId}/fail`,
-      `/v1/job/${jobId}/cancel`, `/v1/job/${jobId}/requeue`, '/v1/manifest/reload'];
+      `/v1/job/${jobId}/cancel`, `/v1/job/${jobId}/requeue`, '/v1/manifest/reload', `/v1/job/${jobId}/log`,
+      `/v1/job/${jobId}/progress`];
     for (const url of urls) {
       for (const body of garbage) {
         const r = await post(url, body, operator);
@@ -74,6 +78,11 @@ describe('receiver under malformed and hostile input', () => {
     }
     for (const query of ['limit=-1', 'limit=1e3', 'cursor=%00%01', 'cursor=AAAA', 'status[]=x', 'model[$ne]=1']) {
       const r = await h.app.inject({ method: 'GET', url: `/v1/jobs?${query}` });
+      expect(r.statusCode).toBeLessThan(500);
+    }
+    for (const url of [`/v1/job/${jobId}/log?attempt=-1`, `/v1/job/${jobId}/log?offset=1e99`, `/v1/job/${jobId}/log?follow=yes`,
+      `/v1/job/${jobId}/progress?attempt=%00`, '/v1/results?model=../x', '/v1/results?model=gbt&limit=abc']) {
+      const r = await h.app.inject({ method: 'GET', url });
       expect(r.statusCode).toBeLessThan(500);
     }
     const job = (await h.app.inject({ method: 'GET', url: `/v1/job/${jobId}` })).json();

@@ -223,9 +223,15 @@ describe('receiver job API', () => {
       '/v1/job/claim', '/v1/job/{id}/heartbeat', '/v1/job/{id}/complete', '/v1/job/{id}/fail', '/v1/model/{id}',
       '/v1/jobs', '/v1/job/{id}', '/v1/workers', '/v1/job/{id}/cancel', '/v1/job/{id}/requeue',
       '/v1/manifest/reload', '/v1/health', '/v1/models', '/v1/models/{sha256}', '/metrics',
+      '/v1/job/{id}/log', '/v1/job/{id}/progress', '/v1/events', '/v1/results',
     ]) {
       expect(doc.paths[path]).toBeDefined();
     }
+    expect(Object.keys(doc.paths['/v1/job/{id}/log'])).toEqual(expect.arrayContaining(['get', 'post']));
+    expect(Object.keys(doc.paths['/v1/job/{id}/progress'])).toEqual(expect.arrayContaining(['get', 'post']));
+    expect(doc.paths['/v1/events'].get.responses['200'].content).toHaveProperty(['text/event-stream']);
+    expect(doc.components.schemas.JobDto.required).toEqual(expect.arrayContaining(['attempt', 'progress', 'log_size']));
+    expect(doc.components.schemas.LogAppendDto.required).toEqual(expect.arrayContaining(['worker_id', 'offset', 'text']));
     expect(doc.components.securitySchemes.operator).toMatchObject({ in: 'header', name: 'x-operator-token' });
     expect(doc.components.schemas.ClaimDto.required).toEqual(expect.arrayContaining(['worker_id', 'hostname', 'capability']));
     const ui = await inject('GET', '/docs');

@@ -12,16 +12,23 @@ import {
 import {
   AmbiguousJobIdError,
   ArtifactMissingError,
+  AttemptNotFoundError,
   InvalidCursorError,
+  InvalidProgressError,
   JobConflictError,
   JobNotFoundError,
+  LogOffsetError,
 } from '@cis490/jobs';
 import { DatabaseUnavailableError } from './health.service';
+
 
 type DomainError = Error & { matches?: string[] };
 
 const STATUS = new Map<Function, HttpStatus>([
   [JobNotFoundError, HttpStatus.NOT_FOUND],
+  [AttemptNotFoundError, HttpStatus.NOT_FOUND],
+  [LogOffsetError, HttpStatus.CONFLICT],
+  [InvalidProgressError, HttpStatus.BAD_REQUEST],
   [InvalidCursorError, HttpStatus.BAD_REQUEST],
   [AmbiguousJobIdError, HttpStatus.CONFLICT],
   [JobConflictError, HttpStatus.CONFLICT],
@@ -56,6 +63,7 @@ export class DomainErrorFilter implements ExceptionFilter {
       [...STATUS].find(([type]) => error instanceof type)?.[1] ?? HttpStatus.INTERNAL_SERVER_ERROR;
     const body: Record<string, unknown> = { statusCode, error: REASON[statusCode], message: error.message };
     if (error.matches) body.matches = error.matches;
+    if (error instanceof LogOffsetError) body.size = error.size;
     void host.switchToHttp().getResponse<FastifyReply>().status(statusCode).send(body);
   }
 }

@@ -5,6 +5,8 @@ import { QueueService } from '@cis490/jobs';
 
 /** A claim that handed out a job answers 200 here (204: nothing eligible). */
 const CLAIM_ROUTE = '/v1/job/claim';
+/** An event stream lasts as long as its client stays: not a request duration worth a histogram. */
+const STREAM_ROUTE = '/v1/events';
 
 /** The receiver's Prometheus metrics, in a registry of its own (one per app, so tests stay apart). */
 @Injectable()
@@ -50,6 +52,7 @@ export class MetricsService {
 
   /** One answered request; `route` is the matched route's pattern. */
   observe(method: string, route: string, statusCode: number, seconds: number): void {
+    if (route === STREAM_ROUTE) return;
     this.httpDuration.observe({ method, route, status_code: statusCode }, seconds);
     if (route === CLAIM_ROUTE && statusCode === 200) this.claims.inc();
   }

@@ -11,12 +11,16 @@ import { ManifestModule } from '@cis490/manifest';
 import { ReceiverConfig } from './config/receiver.config';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { DomainErrorFilter } from './domain-error.filter';
+import { EventsController } from './events/events.controller';
+import { EventsService } from './events/events.service';
 import { HealthController } from './health.controller';
 import { HealthService } from './health.service';
 import { JobsController } from './jobs.controller';
 import { ManifestController } from './manifest.controller';
 import { MetricsService } from './metrics.service';
 import { ModelsController } from './models.controller';
+import { ResultsController } from './results.controller';
+import { RunsController } from './runs.controller';
 import { StaleSweepScheduler } from './stale-sweep.scheduler';
 import { UploadService } from './upload/upload.service';
 import { WorkersController } from './workers.controller';
@@ -59,7 +63,16 @@ export class ReceiverModule {
         ),
         DashboardModule,
       ],
-      controllers: [JobsController, ModelsController, WorkersController, ManifestController, HealthController],
+      controllers: [
+        JobsController,
+        RunsController,
+        EventsController,
+        ResultsController,
+        ModelsController,
+        WorkersController,
+        ManifestController,
+        HealthController,
+      ],
       providers: [
         { provide: ReceiverConfig, ...fromConfig((c) => c) },
         { provide: AuthTokens, useExisting: ReceiverConfig },
@@ -67,6 +80,7 @@ export class ReceiverModule {
         OperatorGuard,
         WorkerGuard,
         MetricsService,
+        EventsService,
         HealthService,
         UploadService,
         StaleSweepScheduler,

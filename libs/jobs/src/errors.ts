@@ -51,3 +51,35 @@ export class InvalidCursorError extends Error {
     this.name = 'InvalidCursorError';
   }
 }
+
+/** A log append that starts past the bytes the receiver has: the worker resends from `size`. */
+export class LogOffsetError extends Error {
+  constructor(
+    readonly jobId: string,
+    readonly size: number,
+    offset: number,
+  ) {
+    super(`log of job ${jobId} has ${size} bytes; an append at offset ${offset} would leave a gap: resend from ${size}`);
+    this.name = 'LogOffsetError';
+  }
+}
+
+/** A progress point the receiver cannot store; the message names the point and its field. */
+export class InvalidProgressError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidProgressError';
+  }
+}
+
+/** A job that exists but has no such attempt (or none yet). */
+export class AttemptNotFoundError extends Error {
+  constructor(jobId: string, attempt: number, latest: number) {
+    super(
+      latest === 0
+        ? `job ${jobId} has not been claimed yet: it has no attempt ${attempt}`
+        : `job ${jobId} has no attempt ${attempt}: its attempts are 1 to ${latest}`,
+    );
+    this.name = 'AttemptNotFoundError';
+  }
+}

@@ -1,10 +1,14 @@
 import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
 import { Clock, SystemClock } from './clock';
 import { JOBS_OPTIONS, JobsOptions } from './jobs.options';
+import { JobFeed } from './job-feed';
+import { LogStore } from './log-store';
 import { ManifestLoader } from './manifest.loader';
 import { QueueRepository } from './queue.repository';
 import { QueueService } from './queue.service';
+import { ResultsService } from './results.service';
 import { RunsRepository } from './runs.repository';
+import { RunsService } from './runs.service';
 import { StaleSweepService } from './stale-sweep.service';
 import { WorkersRepository } from './workers.repository';
 import { WorkersService } from './workers.service';
@@ -31,13 +35,17 @@ export class JobsModule {
         { provide: Clock, useClass: SystemClock },
         QueueRepository,
         RunsRepository,
+        JobFeed,
+        LogStore,
+        RunsService,
+        ResultsService,
         WorkersRepository,
         QueueService,
         WorkersService,
         StaleSweepService,
         ManifestLoader,
       ],
-      exports: [QueueService, WorkersService, StaleSweepService, ManifestLoader, Clock],
+      exports: [QueueService, WorkersService, StaleSweepService, ManifestLoader, RunsService, ResultsService, JobFeed, Clock],
     };
   }
 }

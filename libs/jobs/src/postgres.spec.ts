@@ -1,4 +1,6 @@
 import { JobConflictError } from './errors';
+import { ResultsService } from './results.service';
+import { RunsService } from './runs.service';
 import {
   bundleBytes,
   capability,
@@ -80,5 +82,28 @@ describeOnPostgres('the queue on PostgreSQL', () => {
     await h.claim(claimRequest('w1', capability()));
     h.clock.advance(601);
     expect(await h.sweep.sweep()).toEqual({ requeued: 0, failed: 1 });
+  });
+
+  it('keeps logs, thinned progress and results per attempt, with numbers as numbers', async () => {
+    const runs = h.module.get(RunsService);
+    await h.queue.reload(manifestOf([{ mode: 'a' }]));
+    const job = await h.mustClaim('w1');
+    expect(await runs.appendLog(job.id, { worker_id: 'w1', offset: 0, text: 'one\n' })).toEqual({ size: 4 });
+    expect(await runs.appendLog(job.id, { worker_id: 'w1', offset: 0, text: 'one\ntwo\n' })).toEqual({ size: 8 });
+    const points = Array.from({ length: 30 }, (_, i) => ({ step: i, loss: 1 / (i + 1) }));
+    await runs.postProgress(job.id, { worker_id: 'w1', points: points.slice(0, 15) });
+    await runs.postProgress(job.id, { worker_id: 'w1', points: points.slice(15) });
+    const kept = (await runs.progress(job.id)).points;
+    expect(kept[0]).toMatchObject({ step: 0, values: { loss: 1 } });
+    expect(kept[kept.length - 1].step).toBe(29);
+    const detail = await h.queue.get(job.id);
+    expect(detail).toMatchObject({ attempt: 1, log_size: 8, progress: { step: 29 } });
+    expect(detail.runs).toEqual([
+      { attempt: 1, worker_id: 'w1', claimed_at: job.claimed_at, log_size: 8, log_truncated: false, progress_points: kept.length },
+    ]);
+    const sha = await h.storeBundle(job.id, bundleBytes('bundle'));
+    await h.queue.complete(job.id, { worker_id: 'w1', artifact_sha256: sha, metrics: { acc: 0.5 } });
+    const board = await h.module.get(ResultsService).results({ model: 'gbt' });
+    expect(board).toMatchObject({ metric: 'acc', results: [{ job_id: job.id, seed: 0, metrics: { acc: 0.5 } }] });
   });
 });

@@ -72,6 +72,13 @@ export class QueueRepository {
     return rows[0] ?? null;
   }
 
+  async findJobs(sql: Sql, ids: readonly string[]): Promise<JobRow[]> {
+    if (ids.length === 0) return [];
+    return sql.rows<JobRow>(`SELECT * FROM jobs WHERE id IN (${placeholders(1, ids.length)}) ORDER BY manifest_order, seq`, [
+      ...ids,
+    ]);
+  }
+
   async findEvents(sql: Sql, jobId: string): Promise<JobEventRow[]> {
     return sql.rows<JobEventRow>(`SELECT * FROM job_events WHERE job_id = $1 ORDER BY id`, [jobId]);
   }
@@ -111,6 +118,15 @@ export class QueueRepository {
     );
     for (const row of rows) counts[row.status] = Number(row.n);
     return counts;
+  }
+
+  /** One model's completed jobs (of one mode, when given), in manifest order. */
+  async findCompleted(sql: Sql, model: string, mode?: string): Promise<JobRow[]> {
+    return sql.rows<JobRow>(
+      `SELECT * FROM jobs WHERE model = $1 AND status = 'completed'${mode === undefined ? '' : ' AND mode = $2'}
+       ORDER BY manifest_order, seq`,
+      mode === undefined ? [model] : [model, mode],
+    );
   }
 
   /** Claimed/running jobs whose last heartbeat is older than `cutoff`. */

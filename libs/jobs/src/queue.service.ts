@@ -31,6 +31,7 @@ import {
   JobNotFoundError,
 } from './errors';
 import { BACK_TO_PENDING, JobRow, NewJobEvent, toJobEvent, toJobRun, toJobView } from './job-row';
+import { JobFeed } from './job-feed';
 import { JOBS_OPTIONS, type JobsOptions } from './jobs.options';
 import { pendingReason } from './pending-reason';
 import { type JobSettingsRow, QueueRepository } from './queue.repository';
@@ -39,6 +40,8 @@ import { WorkersRepository } from './workers.repository';
 import { workerRow, WorkersService } from './workers.service';
 
 const MAX_AMBIGUOUS_SHOWN = 10;
+/** A reload that changes more jobs than this is told as one bulk change, not job by job. */
+const RELOAD_CHANGES_TOLD_ONE_BY_ONE = 100;
 
 const ACTIVE: readonly JobStatus[] = ['claimed', 'running'];
 
@@ -51,10 +54,10 @@ const firstLine = (text: string) => {
   return line.length > 200 ? `${line.slice(0, 199)}…` : line;
 };
 
-const isHeldBy = (row: JobRow, workerId: string) => ACTIVE.includes(row.status) && row.worker_id === workerId;
+export const isHeldBy = (row: JobRow, workerId: string) => ACTIVE.includes(row.status) && row.worker_id === workerId;
 
 /** Why `workerId` may not act on this job, phrased for the worker's log. */
-function notHeldMessage(row: JobRow, workerId: string): string {
+export function notHeldMessage(row: JobRow, workerId: string): string {
   if (ACTIVE.includes(row.status))
     return `job ${short(row.id)} is ${row.status} on worker ${row.worker_id}, not ${workerId}`;
   return `job ${short(row.id)} is ${row.status}, not claimed or running on worker ${workerId}`;
@@ -75,6 +78,7 @@ export class QueueService {
     private readonly workers: WorkersService,
     private readonly manifest: ManifestService,
     private readonly artifacts: ArtifactStore,
+    private readonly feed: JobFeed,
     private readonly clock: Clock,
     @Inject(JOBS_OPTIONS) private readonly options: JobsOptions,
   ) {}
@@ -121,7 +125,9 @@ export class QueueService {
       );
       return toJobView(row);
     });
+    this.feed.publish({ kind: 'worker', worker_id: req.worker_id });
     if (!job) return null;
+    this.feed.transition(job);
     return { job, heartbeat_interval_s: this.options.heartbeatIntervalS, stale_after_s: this.options.staleAfterS };
   }
 
@@ -130,18 +136,21 @@ export class QueueService {
    * job is no longer this worker's, answers `cancel: true` and changes nothing.
    */
   async heartbeat(idOrPrefix: string, req: HeartbeatRequest): Promise<HeartbeatResponse> {
-    return this.asWorker(req.worker_id, idOrPrefix, async (sql, id, now) => {
+    const { answer, started } = await this.asWorker(req.worker_id, idOrPrefix, async (sql, id, now) => {
       const row = await this.mustFind(sql, id);
-      if (!isHeldBy(row, req.worker_id)) return { status: row.status, cancel: true };
+      if (!isHeldBy(row, req.worker_id)) return { answer: { status: row.status, cancel: true } };
       const patch: Partial<JobRow> = { heartbeat_at: now, updated_at: now };
       if (req.log_tail !== undefined) patch.log_tail = keepTail(req.log_tail);
       if (row.status === 'claimed') Object.assign(patch, { status: 'running', started_at: now });
       const updated = await this.repo.updateJob(sql, id, patch, { status: [row.status], worker_id: req.worker_id });
-      if (!updated) return { status: row.status, cancel: true };
-      if (row.status === 'claimed')
-        await this.record(sql, updated, 'claimed', req.worker_id, `started on ${req.worker_id}`, now);
-      return { status: updated.status, cancel: false };
+      if (!updated) return { answer: { status: row.status, cancel: true } };
+      const answer = { status: updated.status, cancel: false };
+      if (row.status !== 'claimed') return { answer };
+      await this.record(sql, updated, 'claimed', req.worker_id, `started on ${req.worker_id}`, now);
+      return { answer, started: toJobView(updated) };
     });
+    if (started) this.feed.transition(started);
+    return answer;
   }
 
   /**
@@ -151,7 +160,7 @@ export class QueueService {
    */
   async complete(idOrPrefix: string, req: CompleteRequest): Promise<JobView> {
     const sha = req.artifact_sha256.toLowerCase();
-    return this.asWorker(req.worker_id, idOrPrefix, async (sql, id, now) => {
+    return this.told(this.asWorker(req.worker_id, idOrPrefix, async (sql, id, now) => {
       const row = await this.mustFind(sql, id);
       if (row.status === 'completed' && row.artifact_sha256 === sha && row.worker_id === req.worker_id) {
         return toJobView(row);
@@ -179,7 +188,7 @@ export class QueueService {
         now,
       );
       return toJobView(updated);
-    });
+    }));
   }
 
   /**
@@ -188,7 +197,7 @@ export class QueueService {
    * failure while attempts are left.
    */
   async fail(idOrPrefix: string, req: FailRequest): Promise<JobView> {
-    return this.asWorker(req.worker_id, idOrPrefix, async (sql, id, now) => {
+    return this.told(this.asWorker(req.worker_id, idOrPrefix, async (sql, id, now) => {
       const row = await this.mustFind(sql, id);
       if (!isHeldBy(row, req.worker_id)) throw new JobConflictError(notHeldMessage(row, req.worker_id));
       const attempts = Number(row.attempts);
@@ -215,13 +224,13 @@ export class QueueService {
         reason = `failed on ${req.worker_id} (${why}): ${firstLine(req.error)}`;
       }
       return toJobView(await this.transition(sql, row, req.worker_id, patch, reason, now));
-    });
+    }));
   }
 
   /** Operator: any state but completed → cancelled; cancelling a cancelled job changes nothing. */
   async cancel(idOrPrefix: string): Promise<JobView> {
     const id = await this.idFor(idOrPrefix);
-    return this.db.write(async (sql) => {
+    return this.told(this.db.write(async (sql) => {
       const now = this.now();
       const row = await this.mustFind(sql, id);
       if (row.status === 'cancelled') return toJobView(row);
@@ -242,7 +251,7 @@ export class QueueService {
         now,
       );
       return toJobView(updated);
-    });
+    }));
   }
 
   /**
@@ -251,7 +260,7 @@ export class QueueService {
    */
   async requeue(idOrPrefix: string, force = false): Promise<JobView> {
     const id = await this.idFor(idOrPrefix);
-    return this.db.write(async (sql) => {
+    return this.told(this.db.write(async (sql) => {
       const now = this.now();
       const row = await this.mustFind(sql, id);
       if (row.status === 'pending') return toJobView(row);
@@ -279,7 +288,7 @@ export class QueueService {
         now,
       );
       return toJobView(updated);
-    });
+    }));
   }
 
   /** The job with its history and, while pending, why no online worker has taken it. */
@@ -334,7 +343,9 @@ export class QueueService {
    * unchanged reload of a large manifest is one read.
    */
   async reload(manifest: Manifest): Promise<Omit<ReloadResult, 'warnings'>> {
-    return this.db.write(async (sql) => {
+    const changed: string[] = [];
+    const result = await this.db.write(async (sql) => {
+      changed.length = 0;
       const now = this.now();
       const known = new Map((await this.repo.findAllSettings(sql)).map((r) => [r.id, r]));
       let seq = await this.repo.maxSeq(sql);
@@ -366,6 +377,7 @@ export class QueueService {
         const edited = Object.keys(patch).some((k) => k !== 'manifest_order');
         if (edited) {
           updated++;
+          changed.push(spec.id);
           patch.updated_at = now;
         } else {
           unchanged++;
@@ -376,15 +388,39 @@ export class QueueService {
       for (const old of known.values()) {
         if (inManifest.has(old.id)) continue;
         orphaned++;
-        if (Number(old.in_manifest) === 1) await this.repo.updateJob(sql, old.id, { in_manifest: 0, updated_at: now });
+        if (Number(old.in_manifest) === 1) {
+          await this.repo.updateJob(sql, old.id, { in_manifest: 0, updated_at: now });
+          changed.push(old.id);
+        }
       }
       await this.repo.insertJobs(sql, added);
       await this.repo.insertEvents(sql, creations);
+      changed.push(...added.map((row) => row.id));
       return { added: added.length, updated, unchanged, orphaned, total: manifest.jobs.length };
     });
+    await this.tellReload(changed);
+    return result;
   }
 
   // ---- helpers ------------------------------------------------------------
+
+  /** Tells the feed about a job a committed call answers with. */
+  private async told(call: Promise<JobView>): Promise<JobView> {
+    const job = await call;
+    this.feed.transition(job);
+    return job;
+  }
+
+  /** A reload's changes, job by job when few; as one bulk change when many. */
+  private async tellReload(changed: string[]): Promise<void> {
+    if (changed.length === 0) return;
+    if (changed.length > RELOAD_CHANGES_TOLD_ONE_BY_ONE) {
+      this.feed.publish({ kind: 'jobs', count: changed.length, reason: `manifest reloaded: ${changed.length} jobs changed` });
+      return;
+    }
+    const rows = await this.db.read((sql) => this.repo.findJobs(sql, changed));
+    for (const row of rows) this.feed.transition(toJobView(row));
+  }
 
   /**
    * A worker's request about one job, as one transaction that also moves the
@@ -412,10 +448,10 @@ export class QueueService {
   }
 
   /**
-   * The id a lifecycle call works on. A full id needs no lookup of its own:
-   * the section's read of the row answers 404 when there is no such job.
+   * The id a call about one job works on. A full id needs no lookup of its
+   * own: the caller's read of the row answers 404 when there is no such job.
    */
-  private idFor(idOrPrefix: string): Promise<string> {
+  idFor(idOrPrefix: string): Promise<string> {
     const id = idOrPrefix.trim().toLowerCase();
     return JOB_ID_PATTERN.test(id) ? Promise.resolve(id) : this.resolveId(idOrPrefix);
   }

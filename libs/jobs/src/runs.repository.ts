@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Sql } from '@cis490/db';
+import type { JobRow } from './job-row';
 
 /** A `job_runs` row: one attempt of a job, and what there is to read of it. */
 export interface RunRow {
@@ -66,6 +67,32 @@ export class RunsRepository {
       `UPDATE job_runs SET ${sets.join(', ')} WHERE job_id = $${params.length - 1} AND attempt = $${params.length}`,
       params,
     );
+  }
+
+  /**
+   * The current attempt's log size on its job and run. Only ever grows: two
+   * appends answered out of order must not shrink it.
+   */
+  async recordLogSize(sql: Sql, jobId: string, attempt: number, size: number, truncated: boolean): Promise<JobRow | null> {
+    await sql.run(
+      `UPDATE job_runs SET log_size = $3, log_truncated = $4 WHERE job_id = $1 AND attempt = $2 AND log_size < $3`,
+      [jobId, attempt, size, truncated ? 1 : 0],
+    );
+    const rows = await sql.rows<JobRow>(
+      `UPDATE jobs SET log_size = $3 WHERE id = $1 AND attempt = $2 AND log_size < $3 RETURNING *`,
+      [jobId, attempt, size],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** The current attempt's latest point, as the job shows it. */
+  async recordProgress(sql: Sql, jobId: string, attempt: number, latest: string): Promise<JobRow | null> {
+    const rows = await sql.rows<JobRow>(`UPDATE jobs SET progress = $3 WHERE id = $1 AND attempt = $2 RETURNING *`, [
+      jobId,
+      attempt,
+      latest,
+    ]);
+    return rows[0] ?? null;
   }
 
   async insertPoints(sql: Sql, rows: ProgressRow[]): Promise<void> {

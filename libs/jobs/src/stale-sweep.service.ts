@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Db } from '@cis490/db';
 import { Clock } from './clock';
 import { JOBS_OPTIONS, JobsOptions } from './jobs.options';
-import { BACK_TO_PENDING, type JobRow } from './job-row';
+import { JobFeed } from './job-feed';
+import { BACK_TO_PENDING, type JobRow, toJobView } from './job-row';
 import { QueueRepository } from './queue.repository';
 
 export interface SweepResult {
@@ -19,6 +20,7 @@ export class StaleSweepService {
   constructor(
     private readonly db: Db,
     private readonly repo: QueueRepository,
+    private readonly feed: JobFeed,
     private readonly clock: Clock,
     @Inject(JOBS_OPTIONS) private readonly options: JobsOptions,
   ) {}
@@ -40,7 +42,7 @@ export class StaleSweepService {
    * still has the status and heartbeat we judged stale, so a heartbeat that
    * lands in between wins and the job stays with its worker.
    */
-  private takeBack(job: JobRow, now: Date): Promise<'requeued' | 'failed' | null> {
+  private async takeBack(job: JobRow, now: Date): Promise<'requeued' | 'failed' | null> {
     const at = now.toISOString();
     const silentS = Math.floor((now.getTime() - Date.parse(job.heartbeat_at as string)) / 1000);
     const error = `worker ${job.worker_id} went silent: no heartbeat for ${silentS} s (stale after ${this.options.staleAfterS} s)`;
@@ -48,18 +50,21 @@ export class StaleSweepService {
     const patch: Partial<JobRow> = exhausted
       ? { status: 'failed', worker_id: null, finished_at: at, error, exit_code: null, updated_at: at }
       : { ...BACK_TO_PENDING, error, exit_code: null, updated_at: at };
-    return this.db.write(async (sql) => {
-      const updated = await this.repo.updateJob(sql, job.id, patch, {
+    const updated = await this.db.write(async (sql) => {
+      const row = await this.repo.updateJob(sql, job.id, patch, {
         status: [job.status],
         heartbeat_at: job.heartbeat_at,
         ...(job.worker_id !== null && { worker_id: job.worker_id }),
       });
-      if (!updated) return null;
+      if (!row) return null;
       const reason = exhausted ? `${error}; no attempts left (${job.attempts} of ${job.max_attempts})` : error;
       await this.repo.insertEvents(sql, [
-        { job_id: job.id, at, from_status: job.status, to_status: updated.status, worker_id: job.worker_id, reason },
+        { job_id: job.id, at, from_status: job.status, to_status: row.status, worker_id: job.worker_id, reason },
       ]);
-      return exhausted ? 'failed' : 'requeued';
+      return row;
     });
+    if (!updated) return null;
+    this.feed.transition(toJobView(updated));
+    return exhausted ? 'failed' : 'requeued';
   }
 }

@@ -1,0 +1,72 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
+import {
+  ApiBearerAuth, ApiBody, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { WorkerGuard } from '@cis490/auth';
+import type { JobProgress, LogAppendResponse, ProgressResponse } from '@cis490/contract';
+import { RunsService } from '@cis490/jobs';
+import {
+  AttemptQueryDto, JobProgressDto, LogAppendAnswerDto, LogAppendDto, LogQueryDto, ProgressAnswerDto, ProgressPostDto,
+} from './dto/live.dto';
+
+const TEXT = 'text/plain; charset=utf-8';
+const text = (reply: FastifyReply) => reply.header('content-type', TEXT).header('cache-control', 'no-cache');
+
+/** Logs and progress of a job's attempts (SPEC §9). */
+@ApiTags('logs and progress')
+@Controller('v1/job/:id')
+export class RunsController {
+  constructor(private readonly runs: RunsService) {}
+
+  @Post('log')
+  @HttpCode(200)
+  @UseGuards(WorkerGuard)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: "Append to the current attempt's log at a byte offset (worker)" })
+  @ApiOkResponse({ type: LogAppendAnswerDto, description: 'bytes before the current size are skipped: a resend adds nothing' })
+  @ApiConflictResponse({ description: 'offset past the log’s size (the answer carries `size`: resend from there), or not this worker’s job' })
+  appendLog(@Param('id') id: string, @Body() dto: LogAppendDto): Promise<LogAppendResponse> {
+    return this.runs.appendLog(id, dto);
+  }
+
+  @Get('log')
+  @ApiOperation({ summary: "An attempt's log; follow=1 streams new bytes until the attempt ends" })
+  @ApiProduces(TEXT)
+  @ApiOkResponse({
+    description: 'the log from `offset`; headers X-Log-Attempt (the attempt) and, without follow, X-Log-Size',
+    schema: { type: 'string' },
+  })
+  @ApiNotFoundResponse({ description: 'no such job or attempt' })
+  async readLog(@Param('id') id: string, @Query() q: LogQueryDto, @Res() reply: FastifyReply): Promise<void> {
+    // Headers only once the log is found: an error answers JSON.
+    if (q.follow === '1' || q.follow === 'true') {
+      const log = await this.runs.followLog(id, q.attempt, q.offset);
+      // x-accel-buffering: tells nginx not to hold the stream back.
+      await text(reply).header('x-log-attempt', log.attempt).header('x-accel-buffering', 'no').send(log.body);
+      return;
+    }
+    const log = await this.runs.readLog(id, q.attempt, q.offset);
+    await text(reply).header('x-log-attempt', log.attempt).header('x-log-size', log.size).send(log.body ?? '');
+  }
+
+  @Post('progress')
+  @HttpCode(200)
+  @UseGuards(WorkerGuard)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Store progress points of the current attempt (worker)' })
+  @ApiBody({ type: ProgressPostDto })
+  @ApiOkResponse({ type: ProgressAnswerDto })
+  @ApiConflictResponse({ description: 'not this worker’s job' })
+  postProgress(@Param('id') id: string, @Body() dto: ProgressPostDto): Promise<ProgressResponse> {
+    return this.runs.postProgress(id, dto);
+  }
+
+  @Get('progress')
+  @ApiOperation({ summary: "An attempt's progress points, oldest first (evenly thinned past CIS490_MAX_PROGRESS_POINTS)" })
+  @ApiOkResponse({ type: JobProgressDto })
+  @ApiNotFoundResponse({ description: 'no such job or attempt' })
+  progress(@Param('id') id: string, @Query() q: AttemptQueryDto): Promise<JobProgress> {
+    return this.runs.progress(id, q.attempt);
+  }
+}
