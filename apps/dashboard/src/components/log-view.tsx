@@ -123,7 +123,7 @@ export function LogView({ jobId, attempt, size, live }: { jobId: string; attempt
           full log
         </a>
       </div>
-      <pre ref={pre} class="log-text" tabIndex={0} aria-label={`log of attempt ${attempt}`} />
+      <pre ref={pre} class="log-text" hidden={empty} tabIndex={0} aria-label={`log of attempt ${attempt}`} />
       {empty && <p class="muted log-empty">No output in this attempt's log.</p>}
     </div>
   );

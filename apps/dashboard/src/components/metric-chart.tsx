@@ -3,6 +3,7 @@ import type uPlot from 'uplot';
 import type { Series } from '../progress-series';
 
 const HEIGHT = 180;
+const STEP_INCREMENTS = [1, 2, 5].flatMap((n) => Array.from({ length: 10 }, (_, e) => n * 10 ** e)).sort((a, b) => a - b);
 
 /** Colours come from the stylesheet, so the chart follows the light or dark theme. */
 function palette(el: Element) {
@@ -29,7 +30,8 @@ function options(name: string, series: Series, width: number, el: Element): uPlo
       { label: series.time ? 'time' : 'step' },
       { label: name, stroke: colours.line, width: 1.5, points: { show: series.xs.length < 60 }, spanGaps: true },
     ],
-    axes: [axis, { ...axis, size: 56 }],
+    // Steps are whole numbers: no tick between two of them.
+    axes: [series.time ? axis : { ...axis, incrs: STEP_INCREMENTS }, { ...axis, size: 56 }],
   };
 }
 

@@ -90,7 +90,8 @@ function Runs({ job }: { job: JobDetail }) {
       <p class="muted small run-meta">
         Attempt {run.attempt} on {run.worker_id ?? '—'}, claimed <Time iso={run.claimed_at} /> · log{' '}
         {formatBytes(run.attempt === job.attempt ? Math.max(run.log_size, job.log_size) : run.log_size)}
-        {run.log_truncated && ' (cut at the receiver’s limit)'} · {run.progress_points.toLocaleString('en-US')} progress points
+        {run.log_truncated && ' (cut at the receiver’s limit)'}
+        {!live && ` · ${run.progress_points.toLocaleString('en-US')} progress points`}
       </p>
       <h3>Progress</h3>
       {live && job.progress && <ProgressBar progress={job.progress} />}
@@ -182,7 +183,7 @@ export function JobView({ id }: { id: string }) {
             <Field label="Split">{job.split_recipe}</Field>
             <Field label="Train hosts">{job.train_hosts.join(', ') || <span class="muted">—</span>}</Field>
             <Field label="Priority">{job.priority}</Field>
-            <Field label="Timeout">{formatDuration(job.timeout_s)}</Field>
+            <Field label="Timeout">{job.timeout_s ? formatDuration(job.timeout_s) : <span class="muted">none</span>}</Field>
             <Field label="Needs">
               {[
                 job.require_cuda ? 'CUDA' : job.prefer_cuda ? 'prefers CUDA' : 'CPU or CUDA',
@@ -196,11 +197,14 @@ export function JobView({ id }: { id: string }) {
             <Field label="In manifest">{yesNo(job.in_manifest)}</Field>
             <Field label="Created"><Time iso={job.created_at} /></Field>
             <Field label="Claimed"><Time iso={job.claimed_at} /></Field>
-            <Field label="Started"><Time iso={job.started_at} /></Field>
+            <Field label="Started">
+              <Time iso={job.started_at} />
+              {ran && !job.finished_at ? <span class="muted"> (running {formatDuration(ran / 1000)})</span> : null}
+            </Field>
             <Field label="Heartbeat"><Time iso={job.heartbeat_at} /></Field>
             <Field label="Finished">
               <Time iso={job.finished_at} />
-              {ran ? <span class="muted"> (ran {formatDuration(ran / 1000)})</span> : null}
+              {ran && job.finished_at ? <span class="muted"> (ran {formatDuration(ran / 1000)})</span> : null}
             </Field>
             <Field label="Artifact">
               <Artifact job={job} />

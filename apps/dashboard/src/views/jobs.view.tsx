@@ -112,6 +112,7 @@ export function JobsView({ search }: { search: URLSearchParams }) {
                   <th>Status</th>
                   <th>Model</th>
                   <th>Mode</th>
+                  <th class="num">Seed</th>
                   <th>Hyper</th>
                   <th class="wide">Progress / outcome</th>
                   <th class="num" title="attempts used of max_attempts">Tries</th>
@@ -132,6 +133,7 @@ export function JobsView({ search }: { search: URLSearchParams }) {
                     </td>
                     <td>{job.model}</td>
                     <td>{job.mode}</td>
+                    <td class="num">{job.seed}</td>
                     <td class="mono small ellipsis hyper" title={formatHyper(job.hyper)}>
                       {formatHyper(job.hyper)}
                     </td>

@@ -135,11 +135,6 @@ export function ResultsView({ search }: { search: URLSearchParams }) {
                 <tr>
                   <th class="num">#</th>
                   <th>Job</th>
-                  <th>Mode</th>
-                  <th class="num">Seed</th>
-                  {hyper.map((k) => (
-                    <th class="hyper-col">{k}</th>
-                  ))}
                   {metrics.map((k) => (
                     <th class="num metric-col" aria-sort={k === ranked ? (order === 'desc' ? 'descending' : 'ascending') : 'none'}>
                       <button type="button" class="sort" onClick={() => sortBy(k)} title={`rank by ${k}`}>
@@ -147,6 +142,11 @@ export function ResultsView({ search }: { search: URLSearchParams }) {
                         <span aria-hidden="true">{k === ranked ? (order === 'desc' ? ' ▼' : ' ▲') : ' ↕'}</span>
                       </button>
                     </th>
+                  ))}
+                  <th>Mode</th>
+                  <th class="num">Seed</th>
+                  {hyper.map((k) => (
+                    <th class="hyper-col" title="hyperparameter">{k}</th>
                   ))}
                   <th>Finished</th>
                   <th>Worker</th>
@@ -162,13 +162,13 @@ export function ResultsView({ search }: { search: URLSearchParams }) {
                         {shortId(r.job_id)}
                       </a>
                     </td>
+                    {metrics.map((k) => (
+                      <td class={k === ranked ? 'num mono strong' : 'num mono'}>{formatNumber(r.metrics?.[k])}</td>
+                    ))}
                     <td>{r.mode}</td>
                     <td class="num">{r.seed}</td>
                     {hyper.map((k) => (
-                      <td class="mono small">{formatValue(r.hyper[k])}</td>
-                    ))}
-                    {metrics.map((k) => (
-                      <td class={k === ranked ? 'num mono strong' : 'num mono'}>{formatNumber(r.metrics?.[k])}</td>
+                      <td class="mono">{formatValue(r.hyper[k])}</td>
                     ))}
                     <td>
                       <Time iso={r.finished_at} />
