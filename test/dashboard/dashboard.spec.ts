@@ -13,6 +13,7 @@ import {
 import { call, claimOne, putBundle } from '../support/http';
 import { jobsToml } from '../support/manifest.fixtures';
 import { spawnReceiver, TEST_OPERATOR_TOKEN, type ReceiverProcess } from '../support/receiver.process';
+import { waitFor } from '../support/wait-for';
 
 const SWEEP_SIZE = 105;
 const MANIFEST =
@@ -76,9 +77,9 @@ class FakeWorker {
 const waitText = (locator: Locator, text: string | RegExp, timeout = 10_000) =>
   locator.filter({ hasText: text }).first().waitFor({ timeout });
 
-/** A mark the page keeps until it reloads: a change seen with it still there came live. */
-const markPage = (page: Page) => page.evaluate(() => ((window as any).__notReloaded = true));
-const stillSamePage = (page: Page) => page.evaluate(() => (window as any).__notReloaded === true);
+/** A mark the page keeps until it reloads: a change seen with it still there came live. (Strings: run in the page.) */
+const markPage = (page: Page) => page.evaluate('window.__notReloaded = true');
+const stillSamePage = (page: Page) => page.evaluate('window.__notReloaded === true');
 
 describeInBrowser('the dashboard in Chromium, live against a receiver (SPEC §9)', () => {
   let rx: ReceiverProcess;
@@ -184,7 +185,7 @@ describeInBrowser('the dashboard in Chromium, live against a receiver (SPEC §9)
     await shot('jobs', false);
   });
 
-  it('one job: fields, its log followed as it is written, progress charts, cancel with the operator token', async () => {
+  it('one job: fields, its log followed as it is written, progress charts, cancel and requeue with the operator token', async () => {
     await labB.log(job.b.id, 'loading data\nepoch 1 loss 0.88\n');
     await labB.progress(job.b.id, [
       { step: 1, total: 4, loss: 0.88, val_accuracy: 0.52 },
@@ -214,8 +215,11 @@ describeInBrowser('the dashboard in Chromium, live against a receiver (SPEC §9)
     await waitText(page.locator('.job-head'), 'cancelled');
     await waitText(page.locator('table.events'), 'cancelled');
     await waitText(page.locator('.log-bar'), 'attempt ended');
-    await page.getByRole('button', { name: 'Requeue' }).waitFor();
-    expect(await page.evaluate(() => sessionStorage.getItem('cis490.operator-token'))).toBe(TEST_OPERATOR_TOKEN);
+    expect(await page.evaluate('sessionStorage.getItem("cis490.operator-token")')).toBe(TEST_OPERATOR_TOKEN);
+    await page.getByRole('button', { name: 'Requeue' }).click();
+    await page.getByRole('button', { name: /Requeue: attempts back to 0/ }).click();
+    await waitText(page.locator('.job-head'), 'pending');
+    await waitText(page.locator('.fields'), '0 of 3');
     expect(await stillSamePage(page)).toBe(true);
 
     const cuda = (await call(rx.url, 'GET', '/v1/jobs?model=mlp')).json.jobs[0];
@@ -276,6 +280,22 @@ describeInBrowser('the dashboard in Chromium, live against a receiver (SPEC §9)
     await Promise.all(tabs.map((tab) => tab.close()));
   });
 
+  it('after the receiver restarts, the page connects again and reads the fleet again, without a reload', async () => {
+    await open('/dashboard');
+    await waitText(page.locator('.stream'), 'live');
+    await markPage(page);
+    const reads: string[] = [];
+    page.on('request', (request) => request.url().includes('/v1/workers') && reads.push(request.url()));
+    await rx.restart();
+    // The browser reconnects by itself with Last-Event-ID; the new process holds none of it: reset, read again.
+    await waitText(page.locator('.stream'), 'reconnecting');
+    await waitText(page.locator('.stream'), 'live', 15_000);
+    await waitFor('the fleet read again', () => reads.length > 0);
+    const next = await labA.claim();
+    await waitText(page.locator(`[data-worker="lab-a"] [data-job="${next.id}"]`), 'running');
+    expect(await stillSamePage(page)).toBe(true);
+  });
+
   it('reads at phone width and at 1280×800 (screenshots of each view)', async () => {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     await watch.guard(phone);
@@ -292,7 +312,7 @@ describeInBrowser('the dashboard in Chromium, live against a receiver (SPEC §9)
       await small.locator('.loading').waitFor({ state: 'detached' });
       if (name === 'job') await small.locator('.chart canvas').first().waitFor();
       // Nothing wider than the screen but the tables, which scroll inside themselves.
-      const overflow = await small.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      const overflow = await small.evaluate('document.documentElement.scrollWidth - window.innerWidth');
       expect({ name, overflow }).toEqual({ name, overflow: 0 });
       await small.screenshot({ path: join(shots, `${name}-390x844.png`), fullPage: name !== 'jobs' });
     }
@@ -300,5 +320,12 @@ describeInBrowser('the dashboard in Chromium, live against a receiver (SPEC §9)
     await open(`/dashboard/jobs/${job.a.id}`);
     await page.locator('.chart canvas').first().waitFor();
     await shot('job-completed');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await open('/dashboard');
+    await shot('fleet-dark');
+    await open(`/dashboard/jobs/${job.a.id}`);
+    await page.locator('.chart canvas').first().waitFor();
+    await shot('job-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 });

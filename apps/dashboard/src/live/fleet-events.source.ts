@@ -19,14 +19,19 @@ export function openFleetEvents(onEvent: (event: FleetEvent) => void, onState: (
   let failures = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
+  let dropped = false;
 
   const open = () => {
     source = new EventSource(lastId ? `${EVENTS_URL}?last_event_id=${encodeURIComponent(lastId)}` : EVENTS_URL);
     source.onopen = () => {
       failures = 0;
       onState('live');
+      // Back without an id to replay from (none had come yet): the receiver cannot say what was missed.
+      if (dropped && !lastId) onEvent({ id: 0, event: 'reset', data: { reason: 'reconnected before any event' } });
+      dropped = false;
     };
     source.onerror = () => {
+      dropped = true;
       if (source!.readyState === EventSource.CONNECTING) return onState('reconnecting');
       source!.close();
       onState('reconnecting');

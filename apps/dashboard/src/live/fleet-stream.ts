@@ -25,14 +25,20 @@ function receive(message: HubMessage): void {
   }
 }
 
+function openOwnStream(): void {
+  openFleetEvents((event) => receive({ kind: 'event', event }), (next) => receive({ kind: 'state', state: next }));
+}
+
 function start(): void {
   if (started) return;
   started = true;
-  if (typeof SharedWorker === 'undefined') {
-    openFleetEvents((event) => receive({ kind: 'event', event }), (next) => receive({ kind: 'state', state: next }));
-    return;
+  let worker: SharedWorker;
+  try {
+    worker = new SharedWorker(new URL('./events.worker.ts', import.meta.url), { name: 'cis490-events' });
+  } catch {
+    // No SharedWorker here (Chrome on Android), or not allowed to start one.
+    return openOwnStream();
   }
-  const worker = new SharedWorker(new URL('./events.worker.ts', import.meta.url), { name: 'cis490-events' });
   worker.port.onmessage = (message: MessageEvent<HubMessage>) => receive(message.data);
   worker.port.start();
   // Kept in the back/forward cache, the tab still counts as a listener.

@@ -180,7 +180,7 @@ export function FleetView() {
         <h2 id="failures-h">
           Recent failures{' '}
           <a class="small" href={href('/jobs', { status: 'failed' })}>
-            all {fleet.counts.failed.toLocaleString('en-US')} failed
+            all failed jobs ({fleet.counts.failed.toLocaleString('en-US')})
           </a>
         </h2>
         {fleet.failures.length === 0 ? (
