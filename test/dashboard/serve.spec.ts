@@ -20,7 +20,8 @@ describe('the receiver serves the dashboard (SPEC §9)', () => {
   });
 
   it('answers every deep link with index.html, never cached, local assets only', async () => {
-    for (const url of ['/dashboard', '/dashboard/jobs', '/dashboard/jobs/0123abcd', '/dashboard/results?model=gbt']) {
+    // Any other path under /dashboard/ too (a trailing slash, an old link): the app itself says what is there.
+    for (const url of ['/dashboard', '/dashboard/', '/dashboard/jobs', '/dashboard/jobs/0123abcd', '/dashboard/results?model=gbt', '/dashboard/nope']) {
       const r = await h.app.inject({ method: 'GET', url });
       expect(r.statusCode).toBe(200);
       expect(r.headers['content-type']).toBe('text/html; charset=utf-8');
@@ -41,7 +42,7 @@ describe('the receiver serves the dashboard (SPEC §9)', () => {
       expect(r.headers['cache-control']).toBe('public, max-age=31536000, immutable');
       expect(r.headers['content-type']).toMatch(file.endsWith('.js') ? /^text\/javascript/ : /^text\/css/);
     }
-    for (const url of ['/dashboard/assets/nope.js', '/dashboard/assets/..%2F..%2Fpackage.json', '/dashboard/assets/.env', '/dashboard/nope']) {
+    for (const url of ['/dashboard/assets/nope.js', '/dashboard/assets/..%2F..%2Fpackage.json', '/dashboard/assets/.env', '/dashboardx']) {
       expect((await h.app.inject({ method: 'GET', url })).statusCode).toBe(404);
     }
   });

@@ -6,8 +6,8 @@ import { formatBytes } from '../format';
 const TAIL_BYTES = 512 * 1024;
 /** What the page keeps of a followed log before it drops the oldest text. */
 const KEEP_CHARS = 2 * 1024 * 1024;
-/** A follow that ended while the attempt still looks live is asked again after this long. */
-const REFOLLOW_MS = 3000;
+/** A follow that ended while the attempt still looks live (a proxy cut it) is asked again after this long. */
+const REFOLLOW_MS = 10_000;
 
 function usePageVisible(): boolean {
   const [visible, setVisible] = useState(document.visibilityState === 'visible');

@@ -23,8 +23,9 @@ const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 /**
- * The dashboard (SPEC §9): every deep link answers the app's index.html (the
- * app routes in the browser); the hashed assets are cached for a year, the
+ * The dashboard (SPEC §9): every deep link (/dashboard, /dashboard/jobs,
+ * /dashboard/jobs/{id}, /dashboard/results) answers the app's index.html, and
+ * the app routes in the browser; the hashed assets are cached for a year, the
  * index never, so a new build is picked up at the next load.
  */
 @ApiExcludeController()
@@ -32,7 +33,8 @@ const CONTENT_SECURITY_POLICY = [
 export class DashboardController {
   constructor(private readonly assets: DashboardAssets) {}
 
-  @Get(['', 'jobs', 'jobs/:id', 'results'])
+  // The views' links, and anything else under /dashboard/ (a trailing slash, an old link): the app says what it is.
+  @Get(['', '*'])
   index(@Res({ passthrough: true }) reply: FastifyReply): Buffer {
     const html = this.assets.index();
     if (!html) throw new ServiceUnavailableException(`the dashboard is not built (no ${this.assets.dir}): run npm run build`);
