@@ -122,6 +122,8 @@ async function main() {
     CIS490_WORKER_ID: `demo-${hostname()}`,
     CIS490_POLL_S: '1',
     CIS490_CUDA: '0',
+    // Slows the example trainer's progress points so each job trains for a few seconds: time to watch it.
+    EXAMPLE_TRAINER_PACE_MS: '150',
   });
   process.stdout.write(`worker demo-${hostname()} started with examples/trainer (GPU hidden for the demo)\n\n`);
 

@@ -89,15 +89,19 @@ function workerEnv(j: TrainerJob, jobFile: string, outDir: string): NodeJS.Proce
   };
 }
 
-function train(j: TrainerJob): SpawnSyncReturns<string> & { outDir: string } {
+/** Runs the trainer to its end; `withProgress` sets CIS490_PROGRESS_FILE as the worker does. */
+function train(j: TrainerJob, withProgress = false): SpawnSyncReturns<string> & { outDir: string; progressFile: string } {
   const { dir, jobFile, outDir } = jobDir(j);
+  const progressFile = path.join(dir, 'progress.jsonl');
   const result = spawnSync(process.execPath, [TRAINER, '--job-file', jobFile, '--out-dir', outDir], {
     cwd: dir,
-    env: workerEnv(j, jobFile, outDir),
+    env: { ...workerEnv(j, jobFile, outDir), ...(withProgress ? { CIS490_PROGRESS_FILE: progressFile } : {}) },
     encoding: 'utf8',
   });
-  return { ...result, outDir };
+  return { ...result, outDir, progressFile };
 }
+
+const progressLines = (file: string) => fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
 
 const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8')) as T;
 const metricsOf = (outDir: string) => readJson<Metrics>(path.join(outDir, 'metrics.json'));
@@ -196,6 +200,71 @@ describe('example trainer: determinism and data', () => {
     expect(metricsOf(realistic.outDir).test_accuracy).toBeLessThan(metricsOf(oracle.outDir).test_accuracy);
     expect(modelOf(realistic.outDir).data.sha256).not.toBe(modelOf(oracle.outDir).data.sha256);
     expect(modelOf(field.outDir).data.sha256).toBe(modelOf(realistic.outDir).data.sha256);
+  });
+});
+
+describe('example trainer: progress', () => {
+  it.each(['logreg', 'mlp', 'gbt'])('%s writes progress points to CIS490_PROGRESS_FILE, and the same outputs as without', (model) => {
+    const hyper = model === 'gbt' ? { n_estimators: 40 } : { epochs: 40 };
+    const quiet = train(job({ model, hyper }));
+    const watched = train(job({ model, hyper }), true);
+    expect(watched.status).toBe(0);
+    expect(watched.stderr).toBe('');
+    for (const file of ['model.json', 'metrics.json']) {
+      expect(fs.readFileSync(path.join(watched.outDir, file))).toEqual(fs.readFileSync(path.join(quiet.outDir, file)));
+    }
+    expect(fs.existsSync(quiet.progressFile)).toBe(false);
+
+    const points = progressLines(watched.progressFile).map((l) => JSON.parse(l));
+    expect(points[0].message).toMatch(/^\w+ on default\/oracle seed 0: 1600 train, 400 test rows/);
+    expect(points[points.length - 1].message).toMatch(/^done: test_accuracy 0\.\d{4} test_loss/);
+    const steps = points.filter((p) => p.step !== undefined);
+    expect(steps).toHaveLength(20);
+    expect(steps.map((p) => p.step)).toEqual(Array.from({ length: 20 }, (_, i) => 2 * (i + 1)));
+    for (const p of steps) {
+      expect(p).toMatchObject({ total: 40, loss: expect.any(Number), val_accuracy: expect.any(Number) });
+      if (model !== 'gbt') expect(p.epoch).toBe(p.step);
+    }
+    // Training shows: the loss falls, and the last point's accuracy is the test accuracy.
+    expect(steps[19].loss).toBeLessThan(steps[0].loss);
+    expect(steps[19].val_accuracy).toBe(metricsOf(watched.outDir).test_accuracy);
+  });
+
+  it('the test model prints lines to stdout and stderr over sleep_s, with a point each and bad lines on request', () => {
+    const started = Date.now();
+    const run = train(job({ model: 'test', hyper: { print_lines: 6, sleep_s: 0.3, bad_progress: 3, line_bytes: 40 } }), true);
+    expect(run.status).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    const printed = (text: string) => text.split('\n').filter((l) => l.startsWith('line '));
+    expect(printed(run.stdout).map((l) => l.split(' ')[1])).toEqual(['1/6', '2/6', '4/6', '5/6']);
+    expect(printed(run.stderr).map((l) => l.split(' ')[1])).toEqual(['3/6', '6/6']);
+    expect(printed(run.stdout).every((l) => Buffer.byteLength(l) >= 40 && l.includes('aé✓🙂'))).toBe(true);
+
+    const lines = progressLines(run.progressFile);
+    expect(lines).toHaveLength(9);
+    const good = lines.flatMap((l) => {
+      try {
+        const v = JSON.parse(l);
+        return v && !Array.isArray(v) && Buffer.byteLength(l) <= 4096 ? [v] : [];
+      } catch {
+        return [];
+      }
+    });
+    expect(good.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(good[5]).toEqual({ step: 6, total: 6, epoch: 4, loss: 0.142857, val_accuracy: 1, message: 'line 6 of 6' });
+  });
+
+  it('keeps training when the progress file cannot be written, saying so once', () => {
+    const j = job({ model: 'gbt', hyper: { n_estimators: 5 } });
+    const { dir, jobFile, outDir } = jobDir(j);
+    const run = spawnSync(process.execPath, [TRAINER, '--job-file', jobFile, '--out-dir', outDir], {
+      cwd: dir,
+      env: { ...workerEnv(j, jobFile, outDir), CIS490_PROGRESS_FILE: path.join(dir, 'missing', 'progress.jsonl') },
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(0);
+    expect(stderrLines(run)).toEqual([expect.stringMatching(/^train\.js: cannot write progress to .* \(ENOENT\); training goes on$/)]);
+    expect(fs.existsSync(path.join(outDir, 'metrics.json'))).toBe(true);
   });
 });
 

@@ -14,6 +14,7 @@ const { resolveHyper } = require('./lib/hyper');
 const { makeDataset } = require('./lib/dataset');
 const { logLoss, accuracy, round6 } = require('./lib/metrics');
 const { UsageError, TrainError } = require('./lib/errors');
+const { progressWriter } = require('./lib/progress');
 const { models } = require('./models');
 
 const log = (line) => process.stdout.write(`${line}\n`);
@@ -27,13 +28,19 @@ function evaluate(predict, { X, y }) {
   return { accuracy: round6(accuracy(p, y)), loss: round6(logLoss(p, y)) };
 }
 
-/** Trains one real model; both files depend only on the job, so a re-run is byte-identical. */
-function trainModel(job, model, hp, writeJson) {
+/**
+ * Trains one real model; both files depend only on the job, so a re-run is
+ * byte-identical. Progress (loss, accuracy on the held-out rows) goes to the
+ * progress file as it trains; it never feeds back into training.
+ */
+function trainModel(job, model, hp, writeJson, progress) {
   const started = process.hrtime.bigint();
   const data = makeDataset(job);
   const d = data.describe;
-  log(`${job.model} on ${job.split_recipe}/${job.mode} seed ${job.seed}: ${d.n_train} train, ${d.n_test} test rows, ${d.n_features} features`);
-  const result = model.train(data.train, hp, { seed: job.seed, log });
+  const about = `${job.model} on ${job.split_recipe}/${job.mode} seed ${job.seed}: ${d.n_train} train, ${d.n_test} test rows, ${d.n_features} features`;
+  log(about);
+  progress({ message: about });
+  const result = model.train(data.train, hp, { seed: job.seed, log, progress, val: data.test });
   const train = evaluate(result.predict, data.train);
   const test = evaluate(result.predict, data.test);
   writeJson('model.json', {
@@ -58,7 +65,9 @@ function trainModel(job, model, hp, writeJson) {
   });
   // Wall time goes to the log, not the files: it would make every run's bundle unique.
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  log(`done: test_accuracy ${test.accuracy.toFixed(4)} test_loss ${test.loss.toFixed(4)} duration_s ${seconds.toFixed(2)}`);
+  const done = `done: test_accuracy ${test.accuracy.toFixed(4)} test_loss ${test.loss.toFixed(4)}`;
+  log(`${done} duration_s ${seconds.toFixed(2)}`);
+  progress({ message: done });
   return 0;
 }
 
@@ -78,8 +87,9 @@ async function main() {
   model.checkHyper?.(hp);
   fs.mkdirSync(outDir, { recursive: true });
   const writeJson = writer(outDir);
-  if (model.run) return model.run(job, hp, outDir, { log, writeJson });
-  return trainModel(job, model, hp, writeJson);
+  const progress = progressWriter(process.env);
+  if (model.run) return model.run(job, hp, outDir, { log, writeJson, progress });
+  return trainModel(job, model, hp, writeJson, progress);
 }
 
 main().then(

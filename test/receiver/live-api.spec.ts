@@ -156,6 +156,23 @@ describe('logs, progress and results API (SPEC §9)', () => {
       expect((await inject('GET', '/v1/jobs')).json().jobs.find((j: any) => j.id === job.id).progress.step).toBe(2);
     });
 
+    it('takes a batch resent after a lost answer as a resend: nothing is stored twice', async () => {
+      const job = await claim();
+      const at = (s: number) => `2026-01-05T09:00:0${s}.000Z`;
+      const batch = [
+        { step: 1, loss: 0.9, at: at(1) },
+        { step: 2, loss: 0.8, at: at(2) },
+        { step: 3, loss: 0.7, at: at(2) },
+      ];
+      expect((await post(job.id, batch)).json()).toEqual({ stored: 3 });
+      expect((await post(job.id, batch)).json()).toEqual({ stored: 0 });
+      // Overlapping: the resent tail is skipped, the new points kept, even one as old as the newest stored.
+      const next = [batch[2], { step: 4, loss: 0.6, at: at(2) }, { step: 5, loss: 0.5, at: at(3) }];
+      expect((await post(job.id, next)).json()).toEqual({ stored: 2 });
+      const { points } = (await inject('GET', `/v1/job/${job.id}/progress`)).json();
+      expect(points.map((p: any) => p.step)).toEqual([1, 2, 3, 4, 5]);
+    });
+
     it('thins evenly past the cap and always keeps the last point', async () => {
       const job = await claim();
       for (let batch = 0; batch < 5; batch++) {

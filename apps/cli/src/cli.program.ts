@@ -6,7 +6,7 @@ import { CLI_NAME, oneLine } from './cli.errors';
 import { OPERATOR_TOKEN_ENV, RECEIVER_URL_ENV } from './receiver/receiver.options';
 import { VERSION } from './version';
 
-const DESCRIPTION = 'Operate a cis490 training fleet: see the queue, cancel and requeue jobs, reload the manifest, pull bundles.';
+const DESCRIPTION = 'Operate a cis490 training fleet: see the queue, read and follow logs, watch it live, rank results, cancel and requeue jobs, reload the manifest, pull bundles.';
 
 const EPILOG = `
 Environment:

@@ -4,7 +4,13 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { WorkerGuard } from '@cis490/auth';
-import type { JobProgress, LogAppendResponse, ProgressResponse } from '@cis490/contract';
+import {
+  type JobProgress,
+  LOG_ATTEMPT_HEADER,
+  LOG_SIZE_HEADER,
+  type LogAppendResponse,
+  type ProgressResponse,
+} from '@cis490/contract';
 import { RunsService } from '@cis490/jobs';
 import {
   AttemptQueryDto, JobProgressDto, LogAppendAnswerDto, LogAppendDto, LogQueryDto, ProgressAnswerDto, ProgressPostDto,
@@ -43,11 +49,11 @@ export class RunsController {
     if (q.follow === '1' || q.follow === 'true') {
       const log = await this.runs.followLog(id, q.attempt, q.offset);
       // x-accel-buffering: tells nginx not to hold the stream back.
-      await text(reply).header('x-log-attempt', log.attempt).header('x-accel-buffering', 'no').send(log.body);
+      await text(reply).header(LOG_ATTEMPT_HEADER, log.attempt).header('x-accel-buffering', 'no').send(log.body);
       return;
     }
     const log = await this.runs.readLog(id, q.attempt, q.offset);
-    await text(reply).header('x-log-attempt', log.attempt).header('x-log-size', log.size).send(log.body ?? '');
+    await text(reply).header(LOG_ATTEMPT_HEADER, log.attempt).header(LOG_SIZE_HEADER, log.size).send(log.body ?? '');
   }
 
   @Post('progress')

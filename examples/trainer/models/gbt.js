@@ -1,7 +1,7 @@
 'use strict';
 const { int, positiveFloat } = require('../lib/hyper');
-const { sigmoid, logLoss } = require('../lib/metrics');
-const { progressEvery } = require('../lib/progress');
+const { sigmoid, logLoss, accuracy, round6 } = require('../lib/metrics');
+const { POINTS, progressEvery } = require('../lib/progress');
 
 /**
  * Gradient-boosted trees on logistic loss (depth 1 = boosted stumps). Each
@@ -106,7 +106,7 @@ function predictor(base, rate, trees) {
     });
 }
 
-function train({ X, y }, hp, { log }) {
+function train({ X, y }, hp, { log, progress, val }) {
   const n = X.length;
   const d = X[0].length;
   const sortedBy = Array.from({ length: d }, (_, f) =>
@@ -120,6 +120,7 @@ function train({ X, y }, hp, { log }) {
   const h = new Float64Array(n);
   const trees = [];
   const report = progressEvery(hp.n_estimators);
+  const chart = progressEvery(hp.n_estimators, POINTS);
 
   for (let t = 1; t <= hp.n_estimators; t++) {
     for (let i = 0; i < n; i++) {
@@ -130,9 +131,13 @@ function train({ X, y }, hp, { log }) {
     const tree = growTree(X, sortedBy, g, h, hp.max_depth);
     trees.push(tree);
     for (let i = 0; i < n; i++) margin[i] += hp.learning_rate * evaluate(tree, X[i]);
-    if (report(t)) {
-      log(`tree ${t}/${hp.n_estimators} loss ${logLoss(Array.from(margin, sigmoid), y).toFixed(4)}`);
+    if (!report(t) && !chart(t)) continue;
+    const loss = logLoss(Array.from(margin, sigmoid), y);
+    if (chart(t)) {
+      const val_accuracy = round6(accuracy(predictor(base, hp.learning_rate, trees)(val.X), val.y));
+      progress({ step: t, total: hp.n_estimators, loss: round6(loss), val_accuracy });
     }
+    if (report(t)) log(`tree ${t}/${hp.n_estimators} loss ${loss.toFixed(4)}`);
   }
   return {
     params: { base_margin: base, learning_rate: hp.learning_rate, trees },

@@ -1,7 +1,7 @@
 'use strict';
 const { int, positiveFloat, nonNegativeFloat } = require('../lib/hyper');
-const { sigmoid, logLoss } = require('../lib/metrics');
-const { progressEvery } = require('../lib/progress');
+const { sigmoid, logLoss, accuracy, round6 } = require('../lib/metrics');
+const { POINTS, progressEvery } = require('../lib/progress');
 const { TrainError } = require('../lib/errors');
 
 /** Logistic regression by full-batch gradient descent, with optional L2. */
@@ -21,12 +21,13 @@ function predictor(weights, bias) {
     });
 }
 
-function train({ X, y }, hp, { log }) {
+function train({ X, y }, hp, { log, progress, val }) {
   const d = X[0].length;
   const n = X.length;
   const w = new Array(d).fill(0);
   let b = 0;
   const report = progressEvery(hp.epochs);
+  const chart = progressEvery(hp.epochs, POINTS);
   for (let epoch = 1; epoch <= hp.epochs; epoch++) {
     const p = predictor(w, b)(X);
     const gw = new Array(d).fill(0);
@@ -38,8 +39,13 @@ function train({ X, y }, hp, { log }) {
     }
     for (let j = 0; j < d; j++) w[j] -= hp.lr * (gw[j] / n + hp.l2 * w[j]);
     b -= hp.lr * (gb / n);
+    if (!report(epoch) && !chart(epoch)) continue;
+    const loss = logLoss(predictor(w, b)(X), y);
+    if (chart(epoch) && Number.isFinite(loss)) {
+      const val_accuracy = round6(accuracy(predictor(w, b)(val.X), val.y));
+      progress({ step: epoch, total: hp.epochs, epoch, loss: round6(loss), val_accuracy });
+    }
     if (report(epoch)) {
-      const loss = logLoss(predictor(w, b)(X), y);
       if (!Number.isFinite(loss) || !w.every(Number.isFinite)) {
         throw new TrainError(`loss diverged at epoch ${epoch}; try a smaller lr`);
       }

@@ -1,8 +1,8 @@
 'use strict';
 const { Rng, seedFrom } = require('../lib/random');
 const { int, positiveFloat, intList, oneOf } = require('../lib/hyper');
-const { sigmoid, logLoss } = require('../lib/metrics');
-const { progressEvery } = require('../lib/progress');
+const { sigmoid, logLoss, accuracy, round6 } = require('../lib/metrics');
+const { POINTS, progressEvery } = require('../lib/progress');
 const { TrainError, UsageError } = require('../lib/errors');
 
 /**
@@ -71,7 +71,7 @@ function predictor(net, act) {
   return (X) => X.map((x) => forward(net, act, x).p);
 }
 
-function train({ X, y }, hp, { seed, log }) {
+function train({ X, y }, hp, { seed, log, progress, val }) {
   const act = activations[hp.activation];
   const layerWidths = widths(hp);
   const sizes = [X[0].length, ...layerWidths, 1];
@@ -79,6 +79,7 @@ function train({ X, y }, hp, { seed, log }) {
   const net = initialize(sizes, hp.activation, rng);
   const order = X.map((_, i) => i);
   const report = progressEvery(hp.epochs);
+  const chart = progressEvery(hp.epochs, POINTS);
 
   for (let epoch = 1; epoch <= hp.epochs; epoch++) {
     rng.shuffle(order);
@@ -115,8 +116,13 @@ function train({ X, y }, hp, { seed, log }) {
         }
       }
     }
+    if (!report(epoch) && !chart(epoch)) continue;
+    const loss = logLoss(predictor(net, act)(X), y);
+    if (chart(epoch) && Number.isFinite(loss)) {
+      const val_accuracy = round6(accuracy(predictor(net, act)(val.X), val.y));
+      progress({ step: epoch, total: hp.epochs, epoch, loss: round6(loss), val_accuracy });
+    }
     if (report(epoch)) {
-      const loss = logLoss(predictor(net, act)(X), y);
       if (!Number.isFinite(loss)) throw new TrainError(`loss diverged at epoch ${epoch}; try a smaller lr`);
       log(`epoch ${epoch}/${hp.epochs} loss ${loss.toFixed(4)}`);
     }

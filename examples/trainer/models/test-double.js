@@ -13,6 +13,10 @@ const { int, nonNegativeFloat, bool, string } = require('../lib/hyper');
 
 const hyper = {
   sleep_s: { ...nonNegativeFloat(), default: 0 },
+  // No defaults: a job that does not ask for them keeps the model.json it always had.
+  print_lines: int(0, 1_000_000),
+  line_bytes: int(0, 1_000_000),
+  bad_progress: int(0, 1_000_000),
   exit_code: { ...int(0, 255), default: 0 },
   stderr: string(),
   spawn_child: { ...bool(), default: false },
@@ -68,8 +72,50 @@ function writeRandomBytes(file, total, seed) {
 
 const sleep = (s) => new Promise((resolve) => setTimeout(resolve, s * 1000));
 
+/** Characters of one, two, three and four UTF-8 bytes, so a cut in the wrong place shows. */
+const WIDE = 'aé✓🙂';
+
+/** Line i of n, padded with WIDE to at least `bytes` bytes; the same every run. */
+function printedLine(i, n, bytes) {
+  let line = `line ${i}/${n} ${WIDE}`;
+  while (Buffer.byteLength(line) < bytes) line += WIDE;
+  return line;
+}
+
+/** A line as it is, past the trainer's own writer (which writes only good ones). */
+function writeProgressLine(line) {
+  if (process.env.CIS490_PROGRESS_FILE) fs.appendFileSync(process.env.CIS490_PROGRESS_FILE, `${line}\n`);
+}
+
+/** Bad progress lines, in turn: not JSON, not an object, too long (> 4 KiB). */
+const BAD_PROGRESS = ['{"step": oops', '[1, 2, 3]', JSON.stringify({ message: 'x'.repeat(5000) })];
+
+/**
+ * `print_lines` lines spread over `sleep_s` seconds, every third on stderr,
+ * each with a progress point; `bad_progress` bad lines among the first points.
+ */
+async function printAndReport(hp, { log, progress }) {
+  const n = hp.print_lines;
+  const bad = hp.bad_progress ?? 0;
+  for (let i = 1; i <= n; i++) {
+    const line = printedLine(i, n, hp.line_bytes ?? 0);
+    if (i % 3 === 0) process.stderr.write(`${line}\n`);
+    else log(line);
+    progress({
+      step: i,
+      total: n,
+      epoch: Math.ceil((4 * i) / n),
+      loss: Math.round(1e6 / (i + 1)) / 1e6,
+      val_accuracy: Math.round(1e6 * (0.5 + i / (2 * n))) / 1e6,
+      ...(i === 1 || i === n ? { message: `line ${i} of ${n}` } : {}),
+    });
+    if (i <= bad) writeProgressLine(BAD_PROGRESS[(i - 1) % BAD_PROGRESS.length]);
+    if (hp.sleep_s > 0) await sleep(hp.sleep_s / n);
+  }
+}
+
 /** Returns the exit code; writes model.json and metrics.json only on 0. */
-async function run(job, hp, outDir, { log, writeJson }) {
+async function run(job, hp, outDir, { log, writeJson, progress }) {
   if (hp.ignore_sigterm) process.on('SIGTERM', () => log('SIGTERM ignored'));
   const child = hp.spawn_child ? await spawnChild(outDir, hp) : null;
   if (child) log(`spawned child ${child.pid}`);
@@ -77,7 +123,9 @@ async function run(job, hp, outDir, { log, writeJson }) {
     writeRandomBytes(path.join(outDir, 'random.bin'), hp.write_bytes, job.seed);
     log(`wrote ${hp.write_bytes} bytes to random.bin`);
   }
-  if (hp.sleep_s > 0) {
+  if (hp.print_lines > 0) {
+    await printAndReport(hp, { log, progress });
+  } else if (hp.sleep_s > 0) {
     log(`sleeping ${hp.sleep_s} s`);
     await sleep(hp.sleep_s);
   }
@@ -90,4 +138,4 @@ async function run(job, hp, outDir, { log, writeJson }) {
   return hp.exit_code;
 }
 
-module.exports = { hyper, run };
+module.exports = { hyper, run, printedLine };

@@ -3,3 +3,5 @@ export * from './receiver.errors';
 export * from './retry.policy';
 export { ReceiverClientFactory } from './receiver-client.factory';
 export { ClientModule } from './client.module';
+export * from './log-stream';
+export * from './event-stream';

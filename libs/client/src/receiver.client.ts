@@ -25,8 +25,16 @@ import type {
   UploadResult,
   WorkerView,
 } from '@cis490/contract';
-import { CONTENT_SHA256_HEADER, normalizeReceiverUrl, OPERATOR_TOKEN_HEADER, WORKER_ID_HEADER } from '@cis490/contract';
+import {
+  CONTENT_SHA256_HEADER,
+  LOG_ATTEMPT_HEADER,
+  LOG_SIZE_HEADER,
+  normalizeReceiverUrl,
+  OPERATOR_TOKEN_HEADER,
+  WORKER_ID_HEADER,
+} from '@cis490/contract';
 import { IdleDeadline } from './idle-deadline';
+import { intHeader, type LogQuery, type LogRead } from './log-stream';
 import { ReceiverError, ReceiverUnreachableError } from './receiver.errors';
 import { RetryOptions, validateRetryOptions, withRetry } from './retry.policy';
 
@@ -235,6 +243,56 @@ export class ReceiverClient {
       });
       source.pipe(body);
       return { body, size };
+    });
+  }
+
+  /**
+   * One attempt's log (default: the latest) from byte `offset`, as its raw bytes.
+   * With `follow` the receiver keeps sending until the attempt ends. The body fails
+   * with ReceiverUnreachableError when the connection breaks or stays silent for the
+   * client's timeout; log-stream.ts reopens it from where it stopped.
+   */
+  async readLog(id: string, q: LogQuery = {}, call?: CallOptions): Promise<LogRead> {
+    const query = { attempt: q.attempt, offset: q.offset, follow: q.follow ? 1 : undefined };
+    const { headers, body } = await this.openStream(`/v1/job/${enc(id)}/log${queryString(query)}`, {}, call);
+    return { attempt: intHeader(headers, LOG_ATTEMPT_HEADER), size: intHeader(headers, LOG_SIZE_HEADER), body };
+  }
+
+  /**
+   * `GET /v1/events` as raw bytes (event-stream.ts parses them); `lastEventId` asks
+   * for every message after it. Resolves once the receiver has accepted the subscription.
+   */
+  async openEvents(lastEventId?: string, call?: CallOptions): Promise<Readable> {
+    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
+    return (await this.openStream('/v1/events', headers, call)).body;
+  }
+
+  /** A GET whose body is read as it arrives, failing when it stalls, as downloadModel's does. */
+  private openStream(
+    pathAndQuery: string,
+    headers: Record<string, string>,
+    call?: CallOptions,
+  ): Promise<{ headers: Headers; body: Readable }> {
+    return this.exchange(call, async (deadline) => {
+      const res = await this.fetch('GET', pathAndQuery, 'none', deadline, { headers });
+      if (!res.ok) throw await errorFrom(res);
+      if (!res.body) return { headers: res.headers, body: Readable.from([]) };
+
+      const source = Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
+      const body = progressTap(deadline);
+      deadline.retained = true;
+      deadline.onTimeout = () =>
+        body.destroy(new ReceiverUnreachableError(this.baseUrl, `stream stalled: no data for ${deadline.ms} ms`));
+      source.on('error', (err) => body.destroy(this.translate(err, deadline, call?.signal) as Error));
+      // A break before the caller reads (it may fetch state first) is met when it does read, never unhandled.
+      body.on('error', () => undefined);
+      body.on('close', () => {
+        deadline.clear();
+        source.destroy();
+      });
+      source.pipe(body);
+      return { headers: res.headers, body };
     });
   }
 

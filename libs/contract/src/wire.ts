@@ -10,6 +10,10 @@ export const OPERATOR_TOKEN_HEADER = 'x-operator-token';
 export const WORKER_ID_HEADER = 'x-worker-id';
 export const CONTENT_SHA256_HEADER = 'x-content-sha256';
 
+/** `GET /v1/job/{id}/log` names the attempt it serves, and (without follow) the log's size. */
+export const LOG_ATTEMPT_HEADER = 'x-log-attempt';
+export const LOG_SIZE_HEADER = 'x-log-size';
+
 /**
  * A receiver's base URL as clients use it: http(s), no query or fragment, no
  * trailing slash. Throws an Error whose message says what is wrong.

@@ -120,6 +120,15 @@ export class RunsRepository {
     );
   }
 
+  /** The attempt's stored points stamped exactly `at`. */
+  async findPointsAt(sql: Sql, jobId: string, attempt: number, at: string): Promise<ProgressRow[]> {
+    return sql.rows<ProgressRow>(`SELECT * FROM job_progress WHERE job_id = $1 AND attempt = $2 AND at = $3 ORDER BY ordinal`, [
+      jobId,
+      attempt,
+      at,
+    ]);
+  }
+
   async findPoints(sql: Sql, jobId: string, attempt: number): Promise<ProgressRow[]> {
     return sql.rows<ProgressRow>(`SELECT * FROM job_progress WHERE job_id = $1 AND attempt = $2 ORDER BY ordinal`, [
       jobId,

@@ -88,20 +88,37 @@ export class RunsService implements OnModuleDestroy {
       const job = await this.mustFind(sql, id, true);
       if (!isHeldBy(job, req.worker_id)) throw new JobConflictError(notHeldMessage(job, req.worker_id));
       const attempt = Number(job.attempt);
+      const fresh = await this.newerThanStored(sql, job, points);
+      if (fresh.length === 0) return { job: null, stored: 0 };
       const run = await this.currentRun(sql, job);
       const seen = Number(run.points_seen);
       await this.runs.insertPoints(
         sql,
-        points.map((p, i) => toProgressRow(id, attempt, seen + i, p)),
+        fresh.map((p, i) => toProgressRow(id, attempt, seen + i, p)),
       );
-      const total = seen + points.length;
+      const total = seen + fresh.length;
       const stride = strideFor(total, Number(run.points_stride), this.options.maxProgressPoints);
       await this.runs.thinPoints(sql, id, attempt, stride, total - 1);
       await this.runs.updateRun(sql, id, attempt, { points_seen: total, points_stride: stride });
-      return this.runs.recordProgress(sql, id, attempt, JSON.stringify(points[points.length - 1]));
+      return { job: await this.runs.recordProgress(sql, id, attempt, JSON.stringify(fresh[fresh.length - 1])), stored: fresh.length };
     });
-    if (updated) this.feed.publish({ kind: 'job', job: toJobView(updated), transition: false });
-    return { stored: points.length };
+    if (updated.job) this.feed.publish({ kind: 'job', job: toJobView(updated.job), transition: false });
+    return { stored: updated.stored };
+  }
+
+  /**
+   * The points of a batch that the attempt does not have yet. Points arrive
+   * in time order, so one older than the newest stored point, or as old and
+   * the same as one stored, is a resend of a batch whose answer was lost.
+   */
+  private async newerThanStored(sql: Sql, job: JobRow, points: ProgressPoint[]): Promise<ProgressPoint[]> {
+    if (job.progress === null) return points;
+    const newest: ProgressPoint = JSON.parse(job.progress);
+    if (points.every((p) => p.at > newest.at)) return points;
+    const stored = new Set(
+      (await this.runs.findPointsAt(sql, job.id, Number(job.attempt), newest.at)).map((row) => JSON.stringify(fromProgressRow(row))),
+    );
+    return points.filter((p) => p.at > newest.at || (p.at === newest.at && !stored.has(JSON.stringify(p))));
   }
 
   async progress(idOrPrefix: string, attempt?: number): Promise<JobProgress> {

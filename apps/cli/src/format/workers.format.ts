@@ -5,7 +5,7 @@ import { renderTable } from '../output/table';
 import { gib, shortId, truncate } from '../output/text';
 
 /** `a1b2c3d4 +2`: the first job a worker holds, and how many more. */
-function currentJobs(ids: string[]): string {
+export function currentJobs(ids: string[]): string {
   if (!ids.length) return '-';
   return ids.length === 1 ? shortId(ids[0]) : `${shortId(ids[0])} +${ids.length - 1}`;
 }

@@ -31,3 +31,11 @@ export function formatBytes(n: number): string {
 
 /** `24G`: a GiB figure as a compact table cell. */
 export const gib = (n: number): string => `${Number.isInteger(n) ? n : n.toFixed(1)}G`;
+
+/** A metric or hyper value as a table cell: numbers to 4 significant digits (0.8333, 1235, 0.000123). */
+export function formatValue(v: unknown): string {
+  if (v === null || v === undefined) return '-';
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
+  if (typeof v === 'string') return v;
+  return JSON.stringify(v);
+}

@@ -8,8 +8,10 @@ export interface JobDir {
   jobFile: string;
   outDir: string;
   bundle: string;
-  /** The trainer's whole output; not part of the bundle. */
+  /** The trainer's whole output, as UTF-8 text; not part of the bundle. It is what the job's log forwards from. */
   logFile: string;
+  /** Where the trainer may append progress lines (SPEC §9); not part of the bundle. */
+  progressFile: string;
 }
 
 export function jobDirOf(workDir: string, jobId: string): JobDir {
@@ -22,6 +24,7 @@ export function jobDirOf(workDir: string, jobId: string): JobDir {
     outDir: path.join(dir, 'out'),
     bundle: path.join(dir, 'bundle.tar.zst'),
     logFile: path.join(dir, 'trainer.log'),
+    progressFile: path.join(dir, 'progress.jsonl'),
   };
 }
 
@@ -38,7 +41,7 @@ export async function prepareJobDir(workDir: string, job: JobView): Promise<JobD
   return d;
 }
 
-/** The trainer's environment: the worker's own plus the job's fields (SPEC §5 trainer contract). */
+/** The trainer's environment: the worker's own plus the job's fields (SPEC §5 trainer contract) and where progress goes (§9). */
 export function trainerEnv(base: NodeJS.ProcessEnv, job: JobView, d: JobDir): NodeJS.ProcessEnv {
   return {
     ...base,
@@ -49,6 +52,7 @@ export function trainerEnv(base: NodeJS.ProcessEnv, job: JobView, d: JobDir): No
     CIS490_MODE: job.mode,
     CIS490_SEED: String(job.seed),
     CIS490_HYPER: JSON.stringify(job.hyper),
+    CIS490_PROGRESS_FILE: d.progressFile,
   };
 }
 

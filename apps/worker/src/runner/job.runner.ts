@@ -4,6 +4,7 @@ import { BundlePacker, PackResult } from '@cis490/artifacts';
 import { CallOptions, ReceiverClient, ReceiverError } from '@cis490/client';
 import type { ClaimResponse, FailRequest, JobView, UploadResult } from '@cis490/contract';
 import type { WorkerConfig } from '../worker.config';
+import { ForwardingLoop } from './forwarding.loop';
 import { HeartbeatLoop } from './heartbeat.loop';
 import { InvalidMetricsError, JobDir, prepareJobDir, readMetrics, trainerEnv } from './job-dir';
 import { Shutdown } from './shutdown';
@@ -21,6 +22,8 @@ export type JobOutcome =
 
 /** A report made while shutting down gets this long: the receiver may be down, and systemd is waiting. */
 export const FINAL_REPORT_MS = 5_000;
+/** How long the last of a job's log and progress may wait for an unreachable receiver before the job is reported. */
+export const FINAL_FORWARD_MS = 30_000;
 const STDERR_LINES_IN_ERROR = 5;
 
 /** Why the trainer stopped being watched. */
@@ -59,6 +62,8 @@ class JobRun {
   private readonly beats: HeartbeatLoop;
   /** Set once the trainer is started; a job can fail before (its dir could not be made). */
   private trainer?: TrainerProcess;
+  /** The trainer's log and progress on their way to the receiver; set with the trainer. */
+  private forwarding?: ForwardingLoop;
   private startedAt = Date.now();
 
   constructor(
@@ -110,6 +115,12 @@ class JobRun {
     if (trainer.pid !== undefined) log.info(`${tag} trainer started pid ${trainer.pid}`);
 
     this.beats.start();
+    this.forwarding = new ForwardingLoop(
+      this.client,
+      { jobId: job.id, workerId: this.config.workerId, tag, logFile: dir.logFile, progressFile: dir.progressFile },
+      log,
+    );
+    this.forwarding.start();
     try {
       const stop = await this.watch(trainer);
       switch (stop.kind) {
@@ -127,6 +138,7 @@ class JobRun {
       }
     } finally {
       this.beats.stop();
+      this.forwarding.stop();
       unforce();
     }
   }
@@ -220,6 +232,7 @@ class JobRun {
    */
   private async complete(packed: PackResult, metrics?: Record<string, unknown>): Promise<JobOutcome> {
     const { shutdown } = this;
+    await this.forwardRest();
     // A beat that lands just after the complete would be answered 409 and abort this call's
     // answer: the beats end here, and a job taken away meanwhile shows as a 409 on complete.
     this.beats.stop();
@@ -249,8 +262,9 @@ class JobRun {
 
   /** Reports the failure, waiting out an unreachable receiver (until a shutdown, then one short try). */
   private async fail(report: Omit<FailRequest, 'worker_id' | 'log_tail'>): Promise<JobOutcome> {
-    this.beats.stop();
     this.log.info(`${this.tag} failed: ${oneLine(report.error)}`);
+    await this.forwardRest();
+    this.beats.stop();
     const body: FailRequest = { worker_id: this.config.workerId, ...report, ...this.logTail() };
     try {
       await this.deliver((call) => this.client.fail(this.job.id, body, call));
@@ -262,6 +276,7 @@ class JobRun {
 
   /** Gives the job back on shutdown: pending at once, the attempt not counted. */
   private async release(): Promise<JobOutcome> {
+    await this.forwardRest();
     this.beats.stop();
     const body: FailRequest = { worker_id: this.config.workerId, error: 'worker shutdown', release: true, ...this.logTail() };
     try {
@@ -274,11 +289,13 @@ class JobRun {
   }
 
   private cancelled(): JobOutcome {
+    this.forwarding?.stop();
     this.log.info(`${this.tag} taken away by the receiver (now ${this.beats.cancelledStatus ?? 'not ours'}); nothing more reported`);
     return 'cancelled';
   }
 
   private takenAway(err: ReceiverError): JobOutcome {
+    this.forwarding?.stop();
     this.log.warn(`${this.tag} no longer this worker's (${err.message}); nothing more reported`);
     return 'cancelled';
   }
@@ -287,6 +304,20 @@ class JobRun {
     const message = err instanceof Error ? err.message : String(err);
     const hint = what === 'release' ? '; the stale sweep will requeue it' : '';
     this.log.warn(`${this.tag} could not report ${what}: ${message}${hint}`);
+  }
+
+  /**
+   * The last of the log and progress, before the job's final report (the receiver
+   * takes no more once it is in). A shutdown leaves it FINAL_REPORT_MS.
+   */
+  private forwardRest(): Promise<void> {
+    return (
+      this.forwarding?.finish({
+        patienceMs: this.shutdown.requested ? FINAL_REPORT_MS : FINAL_FORWARD_MS,
+        hurry: this.shutdown.signal,
+        hurryMs: FINAL_REPORT_MS,
+      }) ?? Promise.resolve()
+    );
   }
 
   private logTail(): { log_tail?: string } {

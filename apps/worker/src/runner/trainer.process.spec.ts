@@ -82,6 +82,24 @@ describe('TrainerProcess', () => {
     expect(await eventually(() => processGone(child))).toBe(true);
   });
 
+  it('keeps trainer.log as UTF-8 text: a character split across writes stays whole when the other stream writes between', async () => {
+    const t = start(`
+      const smile = Buffer.from('🙂');
+      const pause = () => new Promise((r) => setTimeout(r, 100));
+      (async () => {
+        process.stdout.write(Buffer.concat([Buffer.from('out '), smile.subarray(0, 2)]));
+        await pause();
+        process.stderr.write('err\\n');
+        await pause();
+        process.stdout.write(Buffer.concat([smile.subarray(2), Buffer.from('\\n')]));
+        await pause();
+        process.stdout.write(Buffer.from([0x62, 0x61, 0x64, 0xff, 0x0a, 0xe2, 0x9c]));
+      })();
+    `);
+    await t.exited;
+    expect(readFileSync(join(dir, 'trainer.log'), 'utf8')).toBe('out err\n🙂\nbad\ufffd\n\ufffd');
+  });
+
   it('reports a trainer that cannot be started', async () => {
     const t = TrainerProcess.start({ argv: [join(dir, 'missing')], jobFile: 'j', outDir: 'o', cwd: dir, env: {} });
     const exit = await t.exited;

@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, WriteStream } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import { OutputTail } from './output-tail';
 
 export interface TrainerLaunch {
@@ -9,7 +10,13 @@ export interface TrainerLaunch {
   outDir: string;
   cwd: string;
   env: NodeJS.ProcessEnv;
-  /** Everything the trainer prints is also kept here, whole, for the operator. */
+  /**
+   * Everything the trainer prints is also kept here, whole, for the operator
+   * and for the job's log on the receiver: UTF-8 text, each stream decoded on
+   * its own (a character split across two reads of stdout stays whole even when
+   * stderr wrote in between; bytes that are not UTF-8 become U+FFFD), so every
+   * byte offset in the file is one the receiver counts the same way.
+   */
   logFile?: string;
 }
 
@@ -40,6 +47,7 @@ export class TrainerProcess {
   private readonly output = new OutputTail(LOG_TAIL_BYTES);
   private readonly stderr = new OutputTail(STDERR_TAIL_BYTES);
   private readonly log?: WriteStream;
+  private readonly decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
   private exitInfo?: TrainerExit;
 
   private constructor(launch: TrainerLaunch) {
@@ -105,7 +113,10 @@ export class TrainerProcess {
   private record(chunk: Buffer, isStderr: boolean): void {
     this.output.push(chunk);
     if (isStderr) this.stderr.push(chunk);
-    this.log?.write(chunk);
+    if (this.log) {
+      const text = this.decoders[isStderr ? 'stderr' : 'stdout'].write(chunk);
+      if (text) this.log.write(text);
+    }
   }
 
   private async watch(): Promise<TrainerExit> {
@@ -127,9 +138,12 @@ export class TrainerProcess {
   private async closeLog(): Promise<void> {
     const log = this.log;
     if (!log || log.closed) return;
+    // A stream that ended inside a character: what is left of it becomes U+FFFD.
+    const rest = this.decoders.stdout.end() + this.decoders.stderr.end();
     await new Promise<void>((resolve) => {
       log.once('close', () => resolve());
-      log.end();
+      if (rest) log.end(rest);
+      else log.end();
     });
   }
 
