@@ -24,11 +24,16 @@ describe('dashboard: how values read', () => {
     expect(progressFraction({ step: 50, total: null })).toBeNull();
   });
 
-  it('charts each metric over step, or over time when a point has no step', () => {
-    const byStep = seriesOf([point({ step: 2, values: { loss: 0.5 } }), point({ step: 1, values: { loss: 0.9, acc: 0.4 } })]);
+  it('charts each metric over step, or over time when a point carrying it has no step', () => {
+    const byStep = seriesOf([
+      point({ message: 'loading' }),
+      point({ step: 2, values: { loss: 0.5 } }),
+      point({ step: 1, values: { loss: 0.9, acc: 0.4 } }),
+      point({ message: 'done' }),
+    ]);
     expect(byStep.names).toEqual(['loss', 'acc']);
     expect(byStep.series.get('loss')).toEqual({ xs: [1, 2], ys: [0.9, 0.5], time: false });
-    expect(byStep.series.get('acc')!.ys).toEqual([0.4, null]);
+    expect(byStep.series.get('acc')).toEqual({ xs: [1], ys: [0.4], time: false });
     const byTime = seriesOf([point({ values: { loss: 1 } }), point({ at: '2026-11-28T10:00:05.000Z', step: 3, values: { loss: 2 } })]);
     expect(byTime.series.get('loss')).toMatchObject({ time: true, xs: [1795860000, 1795860005] });
   });
