@@ -57,14 +57,14 @@ function applyFleet(fleet: Fleet, event: FleetEvent): Fleet {
       return { ...fleet, counts: event.data as JobCounts };
     case 'worker': {
       const worker = event.data as WorkerView;
-      const others = fleet.workers.filter((w) => w.worker_id !== worker.worker_id);
-      return { ...fleet, workers: [...others, worker] };
+      const workers = [...fleet.workers.filter((w) => w.worker_id !== worker.worker_id), worker];
+      return { ...fleet, workers, jobs: keepShown(fleet.jobs, workers) };
     }
     case 'job': {
       const job = event.data as JobView;
       const known = fleet.jobs.get(job.id);
       if (known && !isNewer(job, known)) return fleet;
-      const jobs = new Map(fleet.jobs).set(job.id, job);
+      const jobs = keepShown(new Map(fleet.jobs).set(job.id, job), fleet.workers);
       const wasListed = fleet.failures.some((f) => f.id === job.id);
       const failures =
         job.status === 'failed' || wasListed
@@ -75,6 +75,16 @@ function applyFleet(fleet: Fleet, event: FleetEvent): Fleet {
     default:
       return fleet;
   }
+}
+
+/**
+ * The jobs the page shows: claimed or running, or still named by a worker.
+ * Every other job's event passes through, so a long watch over a large queue
+ * keeps a small map.
+ */
+function keepShown(jobs: Map<string, JobView>, workers: WorkerView[]): Map<string, JobView> {
+  const named = new Set(workers.flatMap((w) => w.current_job_ids));
+  return new Map([...jobs].filter(([id, job]) => job.status === 'claimed' || job.status === 'running' || named.has(id)));
 }
 
 const byOnlineThenName = (a: WorkerView, b: WorkerView) =>
