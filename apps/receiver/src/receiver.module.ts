@@ -9,6 +9,7 @@ import { DbModule } from '@cis490/db';
 import { JobsModule } from '@cis490/jobs';
 import { ManifestModule } from '@cis490/manifest';
 import { ReceiverConfig } from './config/receiver.config';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { DomainErrorFilter } from './domain-error.filter';
 import { EventsController } from './events/events.controller';
 import { EventsService } from './events/events.service';
@@ -60,6 +61,7 @@ export class ReceiverModule {
             maxProgressPoints: c.maxProgressPoints,
           })),
         ),
+        DashboardModule,
       ],
       controllers: [
         JobsController,
