@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Db, type Sql, type SqlDialect } from '@cis490/db';
+import { Db, insertRows, placeholders, type Sql, type SqlDialect } from '@cis490/db';
 import { JOB_STATUSES, type JobCounts, type JobStatus } from '@cis490/contract';
 import type { EffectiveWorker } from '@cis490/manifest';
 import type { JobEventRow, JobRow, NewJobEvent } from './job-row';
@@ -34,11 +34,6 @@ export type JobSettingsRow = Pick<
   | 'in_manifest'
 >;
 
-/** Stays well under SQLite's 32,766 bound parameters per statement. */
-const INSERT_BATCH_PARAMS = 16_000;
-
-const placeholders = (from: number, count: number): string =>
-  Array.from({ length: count }, (_, i) => `$${from + i}`).join(', ');
 
 /**
  * The SQL of jobs and their events. The statements that decide who gets what
@@ -242,30 +237,11 @@ export class QueueRepository {
 
   /** Multi-row inserts, batched under the bound-parameter limit. */
   async insertJobs(sql: Sql, rows: JobRow[]): Promise<void> {
-    if (rows.length > 0) await this.insertMany(sql, 'jobs', Object.keys(rows[0]) as (keyof JobRow)[], rows);
+    if (rows.length > 0) await insertRows(sql, 'jobs', Object.keys(rows[0]) as (keyof JobRow)[], rows);
   }
 
   async insertEvents(sql: Sql, events: NewJobEvent[]): Promise<void> {
     const columns = ['job_id', 'at', 'from_status', 'to_status', 'worker_id', 'reason'] as const;
-    await this.insertMany(sql, 'job_events', columns, events);
-  }
-
-  private async insertMany<R, K extends keyof R & string>(
-    sql: Sql,
-    table: string,
-    columns: readonly K[],
-    rows: readonly R[],
-  ): Promise<void> {
-    const perBatch = Math.max(1, Math.floor(INSERT_BATCH_PARAMS / columns.length));
-    for (let start = 0; start < rows.length; start += perBatch) {
-      const batch = rows.slice(start, start + perBatch);
-      const params: unknown[] = [];
-      const values = batch.map((row) => {
-        const first = params.length + 1;
-        for (const c of columns) params.push(row[c]);
-        return `(${placeholders(first, columns.length)})`;
-      });
-      await sql.run(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${values.join(', ')}`, params);
-    }
+    await insertRows(sql, 'job_events', columns, events);
   }
 }

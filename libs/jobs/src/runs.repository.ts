@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Sql } from '@cis490/db';
+import { insertRows, type Sql } from '@cis490/db';
 import type { JobRow } from './job-row';
 
 /** A `job_runs` row: one attempt of a job, and what there is to read of it. */
@@ -28,8 +28,6 @@ export interface ProgressRow {
 }
 
 const PROGRESS_COLUMNS = ['job_id', 'attempt', 'ordinal', 'at', 'step', 'total', 'epoch', 'message', 'metric_values'] as const;
-/** Stays well under SQLite's bound-parameter limit: 1,000 points × 9 columns. */
-const PROGRESS_BATCH = 1000;
 
 /** The SQL of attempts (`job_runs`) and their progress points (`job_progress`). */
 @Injectable()
@@ -56,18 +54,16 @@ export class RunsRepository {
     );
   }
 
-  async updateRun(sql: Sql, jobId: string, attempt: number, patch: Partial<RunRow>): Promise<void> {
-    const params: unknown[] = [];
-    const sets = Object.entries(patch).map(([column, value]) => {
-      params.push(value);
-      return `${column} = $${params.length}`;
-    });
-    params.push(jobId, attempt);
-    await sql.run(
-      `UPDATE job_runs SET ${sets.join(', ')} WHERE job_id = $${params.length - 1} AND attempt = $${params.length}`,
-      params,
-    );
+  /** How many points the attempt has been sent, and the stride it keeps them on. */
+  async recordPointsSeen(sql: Sql, jobId: string, attempt: number, seen: number, stride: number): Promise<void> {
+    await sql.run(`UPDATE job_runs SET points_seen = $3, points_stride = $4 WHERE job_id = $1 AND attempt = $2`, [
+      jobId,
+      attempt,
+      seen,
+      stride,
+    ]);
   }
+
 
   /**
    * The current attempt's log size on its job and run. Only ever grows: two
@@ -96,17 +92,9 @@ export class RunsRepository {
   }
 
   async insertPoints(sql: Sql, rows: ProgressRow[]): Promise<void> {
-    for (let start = 0; start < rows.length; start += PROGRESS_BATCH) {
-      const batch = rows.slice(start, start + PROGRESS_BATCH);
-      const params: unknown[] = [];
-      const values = batch.map((row) => {
-        const first = params.length + 1;
-        for (const c of PROGRESS_COLUMNS) params.push(row[c]);
-        return `(${PROGRESS_COLUMNS.map((_, i) => `$${first + i}`).join(', ')})`;
-      });
-      await sql.run(`INSERT INTO job_progress (${PROGRESS_COLUMNS.join(', ')}) VALUES ${values.join(', ')}`, params);
-    }
+    await insertRows(sql, 'job_progress', PROGRESS_COLUMNS, rows);
   }
+
 
   /**
    * Even thinning: keeps the points whose ordinal is on `stride`, and the

@@ -99,7 +99,7 @@ export class RunsService implements OnModuleDestroy {
       const total = seen + fresh.length;
       const stride = strideFor(total, Number(run.points_stride), this.options.maxProgressPoints);
       await this.runs.thinPoints(sql, id, attempt, stride, total - 1);
-      await this.runs.updateRun(sql, id, attempt, { points_seen: total, points_stride: stride });
+      await this.runs.recordPointsSeen(sql, id, attempt, total, stride);
       return { job: await this.runs.recordProgress(sql, id, attempt, JSON.stringify(fresh[fresh.length - 1])), stored: fresh.length };
     });
     if (updated.job) this.feed.publish({ kind: 'job', job: toJobView(updated.job), transition: false });
