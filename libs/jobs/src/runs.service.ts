@@ -83,7 +83,7 @@ export class RunsService implements OnModuleDestroy {
     const id = await this.queue.idFor(idOrPrefix);
     // Every point is checked before anything is stored: a bad batch stores nothing.
     const points = req.points.map((raw, i) => toProgressPoint(raw, i, this.now()));
-    const updated = await this.db.write(async (sql) => {
+    const outcome = await this.db.write(async (sql) => {
       await this.workers.touch(sql, req.worker_id, this.now());
       const job = await this.mustFind(sql, id, true);
       if (!isHeldBy(job, req.worker_id)) throw new JobConflictError(notHeldMessage(job, req.worker_id));
@@ -92,18 +92,16 @@ export class RunsService implements OnModuleDestroy {
       if (fresh.length === 0) return { job: null, stored: 0 };
       const run = await this.currentRun(sql, job);
       const seen = Number(run.points_seen);
-      await this.runs.insertPoints(
-        sql,
-        fresh.map((p, i) => toProgressRow(id, attempt, seen + i, p)),
-      );
+      await this.runs.insertPoints(sql, fresh.map((p, i) => toProgressRow(id, attempt, seen + i, p)));
       const total = seen + fresh.length;
       const stride = strideFor(total, Number(run.points_stride), this.options.maxProgressPoints);
       await this.runs.thinPoints(sql, id, attempt, stride, total - 1);
       await this.runs.recordPointsSeen(sql, id, attempt, total, stride);
-      return { job: await this.runs.recordProgress(sql, id, attempt, JSON.stringify(fresh[fresh.length - 1])), stored: fresh.length };
+      const latest = JSON.stringify(fresh[fresh.length - 1]);
+      return { job: await this.runs.recordProgress(sql, id, attempt, latest), stored: fresh.length };
     });
-    if (updated.job) this.feed.publish({ kind: 'job', job: toJobView(updated.job), transition: false });
-    return { stored: updated.stored };
+    if (outcome.job) this.feed.publish({ kind: 'job', job: toJobView(outcome.job), transition: false });
+    return { stored: outcome.stored };
   }
 
   /**
@@ -115,9 +113,8 @@ export class RunsService implements OnModuleDestroy {
     if (job.progress === null) return points;
     const newest: ProgressPoint = JSON.parse(job.progress);
     if (points.every((p) => p.at > newest.at)) return points;
-    const stored = new Set(
-      (await this.runs.findPointsAt(sql, job.id, Number(job.attempt), newest.at)).map((row) => JSON.stringify(fromProgressRow(row))),
-    );
+    const sameTime = await this.runs.findPointsAt(sql, job.id, Number(job.attempt), newest.at);
+    const stored = new Set(sameTime.map((row) => JSON.stringify(fromProgressRow(row))));
     return points.filter((p) => p.at > newest.at || (p.at === newest.at && !stored.has(JSON.stringify(p))));
   }
 
