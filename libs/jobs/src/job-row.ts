@@ -91,13 +91,26 @@ export function toJobEvent(row: JobEventRow): JobEvent {
   return { at: row.at, from: row.from_status, to: row.to_status, worker_id: row.worker_id, reason: row.reason };
 }
 
-export function toJobRun(row: RunRow & { points: number | string }): JobRun {
-  return {
-    attempt: Number(row.attempt),
-    worker_id: row.worker_id,
-    claimed_at: row.claimed_at,
-    log_size: Number(row.log_size),
-    log_truncated: Number(row.log_truncated) === 1,
-    progress_points: Number(row.points),
-  };
+/**
+ * Every attempt of a job, oldest first: who claimed it and when come from its
+ * claim events (the k-th most recent claim is attempt `latest - k + 1`), what
+ * it wrote from its `job_runs` row, if it wrote anything.
+ */
+export function jobRuns(latest: number, events: JobEventRow[], rows: (RunRow & { points: number | string })[]): JobRun[] {
+  const claims = events.filter((e) => e.to_status === 'claimed').slice(-latest);
+  const first = latest - claims.length + 1;
+  const wrote = new Map(rows.map((r) => [Number(r.attempt), r]));
+  return Array.from({ length: latest }, (_, i) => {
+    const attempt = i + 1;
+    const claim = attempt >= first ? claims[attempt - first] : undefined;
+    const row = wrote.get(attempt);
+    return {
+      attempt,
+      worker_id: claim?.worker_id ?? null,
+      claimed_at: claim?.at ?? null,
+      log_size: Number(row?.log_size ?? 0),
+      log_truncated: Number(row?.log_truncated ?? 0) === 1,
+      progress_points: Number(row?.points ?? 0),
+    };
+  });
 }

@@ -30,7 +30,7 @@ import {
   JobConflictError,
   JobNotFoundError,
 } from './errors';
-import { BACK_TO_PENDING, JobRow, NewJobEvent, toJobEvent, toJobRun, toJobView } from './job-row';
+import { BACK_TO_PENDING, JobRow, jobRuns, NewJobEvent, toJobEvent, toJobView } from './job-row';
 import { JobFeed } from './job-feed';
 import { JOBS_OPTIONS, type JobsOptions } from './jobs.options';
 import { pendingReason } from './pending-reason';
@@ -114,7 +114,6 @@ export class QueueService {
       await this.workersRepo.upsert(sql, workerRow(req.worker_id, sighting, now));
       const row = await this.repo.claim(sql, worker, req.worker_id, now);
       if (!row) return null;
-      await this.runs.insertRun(sql, { job_id: row.id, attempt: Number(row.attempt), worker_id: req.worker_id, claimed_at: now });
       await this.record(
         sql,
         row,
@@ -303,7 +302,7 @@ export class QueueService {
       ...job,
       events: events.map(toJobEvent),
       pending_reason: job.status === 'pending' ? await this.pendingReasonOf(job) : null,
-      runs: runs.map(toJobRun),
+      runs: jobRuns(job.attempt, events, runs),
     };
   }
 

@@ -2,12 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { insertRows, type Sql } from '@cis490/db';
 import type { JobRow } from './job-row';
 
-/** A `job_runs` row: one attempt of a job, and what there is to read of it. */
+/** A `job_runs` row: what an attempt wrote — its log's size, its progress points' numbering. */
 export interface RunRow {
   job_id: string;
   attempt: number;
-  worker_id: string | null;
-  claimed_at: string | null;
   log_size: number;
   log_truncated: number;
   points_seen: number;
@@ -32,20 +30,17 @@ const PROGRESS_COLUMNS = ['job_id', 'attempt', 'ordinal', 'at', 'step', 'total',
 /** The SQL of attempts (`job_runs`) and their progress points (`job_progress`). */
 @Injectable()
 export class RunsRepository {
-  async insertRun(sql: Sql, run: Pick<RunRow, 'job_id' | 'attempt' | 'worker_id' | 'claimed_at'>): Promise<void> {
-    await sql.run(
-      `INSERT INTO job_runs (job_id, attempt, worker_id, claimed_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (job_id, attempt) DO NOTHING`,
-      [run.job_id, run.attempt, run.worker_id, run.claimed_at],
-    );
-  }
-
-  async findRun(sql: Sql, jobId: string, attempt: number): Promise<RunRow | null> {
+  /** The attempt's row, made by its first write. */
+  async findOrMakeRun(sql: Sql, jobId: string, attempt: number): Promise<RunRow> {
+    await sql.run(`INSERT INTO job_runs (job_id, attempt) VALUES ($1, $2) ON CONFLICT (job_id, attempt) DO NOTHING`, [
+      jobId,
+      attempt,
+    ]);
     const rows = await sql.rows<RunRow>(`SELECT * FROM job_runs WHERE job_id = $1 AND attempt = $2`, [jobId, attempt]);
-    return rows[0] ?? null;
+    return rows[0];
   }
 
-  /** Every attempt of a job with its number of kept points, oldest first. */
+  /** The attempts of a job that wrote something, with their numbers of kept points, oldest first. */
   async findRuns(sql: Sql, jobId: string): Promise<(RunRow & { points: number })[]> {
     return sql.rows<RunRow & { points: number }>(
       `SELECT r.*, (SELECT COUNT(*) FROM job_progress p WHERE p.job_id = r.job_id AND p.attempt = r.attempt) AS points
@@ -71,7 +66,9 @@ export class RunsRepository {
    */
   async recordLogSize(sql: Sql, jobId: string, attempt: number, size: number, truncated: boolean): Promise<JobRow | null> {
     await sql.run(
-      `UPDATE job_runs SET log_size = $3, log_truncated = $4 WHERE job_id = $1 AND attempt = $2 AND log_size < $3`,
+      `INSERT INTO job_runs (job_id, attempt, log_size, log_truncated) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (job_id, attempt) DO UPDATE SET log_size = excluded.log_size, log_truncated = excluded.log_truncated
+       WHERE job_runs.log_size < excluded.log_size`,
       [jobId, attempt, size, truncated ? 1 : 0],
     );
     const rows = await sql.rows<JobRow>(

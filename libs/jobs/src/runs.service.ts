@@ -90,7 +90,7 @@ export class RunsService implements OnModuleDestroy {
       const attempt = Number(job.attempt);
       const fresh = await this.newerThanStored(sql, job, points);
       if (fresh.length === 0) return { job: null, stored: 0 };
-      const run = await this.currentRun(sql, job);
+      const run = await this.runs.findOrMakeRun(sql, id, attempt);
       const seen = Number(run.points_seen);
       await this.runs.insertPoints(sql, fresh.map((p, i) => toProgressRow(id, attempt, seen + i, p)));
       const total = seen + fresh.length;
@@ -230,15 +230,6 @@ export class RunsService implements OnModuleDestroy {
     const row = await this.jobs.findJob(sql, id, forUpdate);
     if (!row) throw new JobNotFoundError(id);
     return row;
-  }
-
-  /** The run row of the job's current attempt; made here for a job claimed before runs were recorded. */
-  private async currentRun(sql: Sql, job: JobRow) {
-    const attempt = Number(job.attempt);
-    const found = await this.runs.findRun(sql, job.id, attempt);
-    if (found) return found;
-    await this.runs.insertRun(sql, { job_id: job.id, attempt, worker_id: job.worker_id, claimed_at: job.claimed_at });
-    return (await this.runs.findRun(sql, job.id, attempt))!;
   }
 
   /** `requested` if the job has that attempt, else the latest; a job never claimed has none. */

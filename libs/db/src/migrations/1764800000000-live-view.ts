@@ -20,15 +20,15 @@ export class LiveView1764800000000 implements MigrationInterface {
     await queryRunner.query(`ALTER TABLE jobs ADD COLUMN progress TEXT`);
     await queryRunner.query(`ALTER TABLE jobs ADD COLUMN log_size ${int64} NOT NULL DEFAULT 0`);
 
-    // One row per claim. `points_seen` numbers the attempt's points as they
+    // A row per attempt that wrote a log or progress, made by its first
+    // write (the claim stays one statement; who claimed each attempt and when
+    // are in job_events). `points_seen` numbers the attempt's points as they
     // arrive; the kept ones are those on the stride (and the last), so
     // thinning stays even over the whole run.
     await queryRunner.query(`
       CREATE TABLE job_runs (
         job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
         attempt INTEGER NOT NULL,
-        worker_id TEXT,
-        claimed_at TEXT,
         log_size ${int64} NOT NULL DEFAULT 0,
         log_truncated INTEGER NOT NULL DEFAULT 0,
         points_seen INTEGER NOT NULL DEFAULT 0,
