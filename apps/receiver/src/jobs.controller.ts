@@ -6,9 +6,9 @@ import {
 import type { FastifyReply } from 'fastify';
 import { OperatorGuard, WorkerGuard } from '@cis490/auth';
 import type { ClaimResponse, HeartbeatResponse, JobDetail, JobPage, JobView } from '@cis490/contract';
-import { QueueService } from '@cis490/jobs';
+import { HeldClaims, QueueService } from '@cis490/jobs';
 import {
-  ClaimAnswerDto, ClaimDto, CompleteDto, FailDto, HeartbeatAnswerDto, HeartbeatDto, JobDetailDto, JobDto, JobPageDto,
+  ClaimAnswerDto, ClaimDto, ClaimQueryDto, CompleteDto, FailDto, HeartbeatAnswerDto, HeartbeatDto, JobDetailDto, JobDto, JobPageDto,
   ListJobsQueryDto, RequeueDto,
 } from './dto/job.dto';
 
@@ -17,20 +17,30 @@ const ID = 'a job id or a unique prefix of at least 8 hex characters';
 @ApiTags('jobs')
 @Controller('v1')
 export class JobsController {
-  constructor(private readonly queue: QueueService) {}
+  constructor(
+    private readonly queue: QueueService,
+    private readonly held: HeldClaims,
+  ) {}
 
   @Post('job/claim')
   @HttpCode(200)
   @UseGuards(WorkerGuard)
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Claim the first eligible job (worker)' })
+  @ApiOperation({
+    summary: 'Claim the first eligible job (worker)',
+    description: 'With wait_s, a claim that finds nothing is held until a job becomes eligible for this worker (200 at once) or wait_s runs out (204).',
+  })
   @ApiOkResponse({ type: ClaimAnswerDto })
-  @ApiNoContentResponse({ description: 'nothing is eligible for this worker now' })
+  @ApiNoContentResponse({ description: 'nothing is eligible for this worker (within wait_s), or the receiver is shutting down' })
   async claim(
     @Body() dto: ClaimDto,
+    @Query() q: ClaimQueryDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ClaimResponse | undefined> {
-    const answer = await this.queue.claim(dto);
+    // A worker that hung up while its claim was held must not be handed a job.
+    const gone = new AbortController();
+    reply.raw.once('close', () => gone.abort());
+    const answer = q.wait_s ? await this.held.claim(dto, q.wait_s, gone.signal) : await this.queue.claim(dto);
     if (!answer) reply.status(204);
     return answer ?? undefined;
   }

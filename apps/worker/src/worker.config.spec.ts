@@ -25,6 +25,7 @@ describe('loadWorkerConfig', () => {
       allowJobs: [],
       denyJobs: [],
       pollS: 10,
+      claimWaitS: 30,
       killGraceS: 10,
     });
   });
@@ -39,6 +40,7 @@ describe('loadWorkerConfig', () => {
       CIS490_ALLOW_JOBS: 'gbt, mlp,,gbt',
       CIS490_DENY_JOBS: 'transformer',
       CIS490_POLL_S: '2.5',
+      CIS490_CLAIM_WAIT_S: '0',
       CIS490_KILL_GRACE_S: '0',
     };
     expect(load(env)).toMatchObject({
@@ -50,6 +52,7 @@ describe('loadWorkerConfig', () => {
       allowJobs: ['gbt', 'mlp'],
       denyJobs: ['transformer'],
       pollS: 2.5,
+      claimWaitS: 0,
       killGraceS: 0,
     });
     expect(load(env, { pollS: '1', workerId: 'other', allowJobs: '' })).toMatchObject({ pollS: 1, workerId: 'other', allowJobs: [] });
@@ -79,6 +82,8 @@ describe('loadWorkerConfig', () => {
     ['CIS490_DENY_JOBS', '-x'],
     ['CIS490_POLL_S', '0'],
     ['CIS490_POLL_S', '1e3'],
+    ['CIS490_CLAIM_WAIT_S', '61'],
+    ['CIS490_CLAIM_WAIT_S', '2.5'],
     ['CIS490_KILL_GRACE_S', '-1'],
     ['CIS490_CORES', '0'],
     ['CIS490_CUDA', 'maybe'],
@@ -88,5 +93,6 @@ describe('loadWorkerConfig', () => {
 
   it('names the flag when the bad value came from a flag', () => {
     expect(problem({ CIS490_POLL_S: '5' }, { pollS: 'soon' })).toBe('--poll-s must be a number of seconds >= 0.1, got "soon"');
+    expect(problem({}, { claimWaitS: '90' })).toBe('--claim-wait-s must be a whole number of seconds from 0 to 60, got "90"');
   });
 });

@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readCapabilityOverrides } from '@cis490/capability';
-import { DEFAULT_RECEIVER_URL, NAME_PATTERN, normalizeReceiverUrl, WORKER_ID_PATTERN, WORKER_ID_RULE } from '@cis490/contract';
+import { DEFAULT_RECEIVER_URL, MAX_CLAIM_WAIT_S, NAME_PATTERN, normalizeReceiverUrl, WORKER_ID_PATTERN, WORKER_ID_RULE } from '@cis490/contract';
 import { parseTrainerCommand, resolveTrainerArgv } from './trainer-command';
 
 /** A bad setting; the message names the variable (or flag) it came from. */
@@ -18,6 +18,7 @@ export interface WorkerFlags {
   allowJobs?: string;
   denyJobs?: string;
   pollS?: string;
+  claimWaitS?: string;
   killGraceS?: string;
 }
 
@@ -36,6 +37,8 @@ export interface WorkerConfig {
   allowJobs: string[];
   denyJobs: string[];
   pollS: number;
+  /** How long a claim is held on the receiver while nothing is eligible (long poll); 0 = answered at once. */
+  claimWaitS: number;
   killGraceS: number;
 }
 
@@ -43,6 +46,7 @@ export const DEFAULTS = {
   receiverUrl: DEFAULT_RECEIVER_URL,
   workDir: './work',
   pollS: 10,
+  claimWaitS: 30,
   killGraceS: 10,
 } as const;
 
@@ -97,6 +101,7 @@ export function loadWorkerConfig(
     allowJobs: modelList(s('CIS490_ALLOW_JOBS', '--allow-jobs', flags.allowJobs)),
     denyJobs: modelList(s('CIS490_DENY_JOBS', '--deny-jobs', flags.denyJobs)),
     pollS: seconds(s('CIS490_POLL_S', '--poll-s', flags.pollS), DEFAULTS.pollS, 0.1),
+    claimWaitS: claimWait(s('CIS490_CLAIM_WAIT_S', '--claim-wait-s', flags.claimWaitS)),
     killGraceS: seconds(s('CIS490_KILL_GRACE_S', '--kill-grace-s', flags.killGraceS), DEFAULTS.killGraceS, 0),
   };
 }
@@ -128,6 +133,14 @@ function modelList({ name, value }: Setting): string[] {
   const bad = models.find((m) => !NAME_PATTERN.test(m));
   if (bad !== undefined) throw new ConfigError(`${name} must be a comma list of model names, got ${JSON.stringify(bad)}`);
   return [...new Set(models)];
+}
+
+function claimWait({ name, value }: Setting): number {
+  if (value === undefined) return DEFAULTS.claimWaitS;
+  if (!/^\d+$/.test(value) || Number(value) > MAX_CLAIM_WAIT_S) {
+    throw new ConfigError(`${name} must be a whole number of seconds from 0 to ${MAX_CLAIM_WAIT_S}, got ${JSON.stringify(value)}`);
+  }
+  return Number(value);
 }
 
 function seconds({ name, value }: Setting, fallback: number, min: number): number {

@@ -55,6 +55,14 @@ export interface ReceiverClientOptions {
 export interface CallOptions {
   signal?: AbortSignal;
   retry?: RetryOptions | false;
+  /** How long this call may go without progress, when not the client's default. */
+  timeoutMs?: number;
+}
+
+/** A held claim's answer may take `wait_s`; the call allows that much more than the usual idle time. */
+export interface ClaimOptions extends CallOptions {
+  /** Ask the receiver to hold the claim up to this many seconds while nothing is eligible (long poll). */
+  waitS?: number;
 }
 
 export interface UploadOptions {
@@ -107,10 +115,12 @@ export class ReceiverClient {
   // --- worker endpoints -------------------------------------------------
 
   /** The next eligible job, or null when there is none (204). */
-  claim(req: ClaimRequest, call?: CallOptions): Promise<ClaimResponse | null> {
+  claim(req: ClaimRequest, call: ClaimOptions = {}): Promise<ClaimResponse | null> {
+    const { waitS, ...rest } = call;
+    const held = waitS ? { ...rest, timeoutMs: (rest.timeoutMs ?? this.timeoutMs) + waitS * 1000 } : rest;
     return this.json<ClaimResponse | null>(
-      { method: 'POST', path: '/v1/job/claim', auth: 'worker', body: req },
-      call,
+      { method: 'POST', path: '/v1/job/claim', auth: 'worker', body: req, query: { wait_s: waitS || undefined } },
+      held,
       (status) => (status === 204 ? { value: null } : undefined),
     );
   }
@@ -344,7 +354,7 @@ export class ReceiverClient {
     return withRetry(
       async () => {
         signal?.throwIfAborted();
-        const deadline = new IdleDeadline(this.timeoutMs, signal);
+        const deadline = new IdleDeadline(call?.timeoutMs ?? this.timeoutMs, signal);
         try {
           return await attempt(deadline);
         } catch (err) {

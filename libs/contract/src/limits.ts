@@ -19,3 +19,6 @@ export const DEFAULT_MAX_LOG_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_MAX_PROGRESS_POINTS = 10_000;
 /** `GET /v1/results` answers this many rows when `limit` is not given, and never more than MAX_PAGE_SIZE. */
 export const DEFAULT_RESULTS_LIMIT = 100;
+
+/** The longest a claim may be held waiting for a job (`POST /v1/job/claim?wait_s=`, SPEC §10). */
+export const MAX_CLAIM_WAIT_S = 60;

@@ -9,6 +9,7 @@ export {
   JobNotFoundError,
   LogOffsetError,
 } from './errors';
+export { HeldClaims } from './held-claims';
 export { JobFeed, type FeedChange } from './job-feed';
 export { JOBS_OPTIONS, type JobsOptions } from './jobs.options';
 export { JobsModule, type JobsModuleAsyncOptions } from './jobs.module';

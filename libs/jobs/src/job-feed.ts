@@ -12,6 +12,8 @@ export type FeedChange =
   | { kind: 'job'; job: JobView; transition: boolean }
   /** Many jobs changed at once (a manifest reload): whoever shows them refetches. */
   | { kind: 'jobs'; count: number; reason: string }
+  /** A job may have become claimable without changing itself: a reload (host policy included). */
+  | { kind: 'claimable'; reason: string }
   /** A worker described itself (a claim); it may be new. */
   | { kind: 'worker'; worker_id: string };
 

@@ -1,6 +1,7 @@
 import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
 import { Clock, SystemClock } from './clock';
 import { JOBS_OPTIONS, JobsOptions } from './jobs.options';
+import { HeldClaims } from './held-claims';
 import { JobFeed } from './job-feed';
 import { LogStore } from './log-store';
 import { ManifestLoader } from './manifest.loader';
@@ -38,6 +39,7 @@ export class JobsModule {
         JobFeed,
         LogStore,
         RunsService,
+        HeldClaims,
         ResultsService,
         WorkersRepository,
         QueueService,
@@ -45,7 +47,7 @@ export class JobsModule {
         StaleSweepService,
         ManifestLoader,
       ],
-      exports: [QueueService, WorkersService, StaleSweepService, ManifestLoader, RunsService, ResultsService, JobFeed, Clock],
+      exports: [QueueService, HeldClaims, WorkersService, StaleSweepService, ManifestLoader, RunsService, ResultsService, JobFeed, Clock],
     };
   }
 }

@@ -398,6 +398,7 @@ export class QueueService {
       return { added: added.length, updated, unchanged, orphaned, total: manifest.jobs.length };
     });
     await this.tellReload(changed);
+    this.feed.publish({ kind: 'claimable', reason: 'manifest reloaded' });
     return result;
   }
 

@@ -19,6 +19,7 @@ import {
   JobPage,
   JobStatus,
   JobView,
+  MAX_CLAIM_WAIT_S,
   MAX_MODEL_LIST,
   MAX_PAGE_SIZE,
   NAME_PATTERN,
@@ -32,6 +33,7 @@ import { JobRunDto, ProgressPointDto } from './live.dto';
 import { WorkerRequestDto } from './worker-request.dto';
 
 const LIMIT_MESSAGE = `limit must be an integer from 1 to ${MAX_PAGE_SIZE}`;
+const WAIT_MESSAGE = `wait_s must be a whole number of seconds from 0 to ${MAX_CLAIM_WAIT_S}`;
 /** The receiver keeps the last 64 KiB of a log tail; a JSON body is at most 1 MiB anyway. */
 const TEXT_MAX = 1024 * 1024;
 
@@ -52,6 +54,14 @@ export class ClaimDto extends WorkerRequestDto implements ClaimRequest {
   @ApiPropertyOptional({ type: [String], example: ['transformer'] })
   @IsOptional() @IsArray() @ArrayMaxSize(MAX_MODEL_LIST) @Matches(NAME_PATTERN, { each: true, message: 'each of deny_jobs must be a model name' })
   deny_jobs?: string[];
+}
+
+export class ClaimQueryDto {
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_CLAIM_WAIT_S, default: 0, description: 'hold the claim up to this many seconds while nothing is eligible' })
+  @IsOptional()
+  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt({ message: WAIT_MESSAGE }) @Min(0, { message: WAIT_MESSAGE }) @Max(MAX_CLAIM_WAIT_S, { message: WAIT_MESSAGE })
+  wait_s?: number;
 }
 
 export class HeartbeatDto extends WorkerRequestDto implements HeartbeatRequest {

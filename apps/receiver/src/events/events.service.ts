@@ -106,6 +106,8 @@ export class EventsService implements OnApplicationBootstrap, OnModuleDestroy {
       case 'worker':
         this.scheduleRecount(true);
         return;
+      case 'claimable':
+        return;
     }
   }
 

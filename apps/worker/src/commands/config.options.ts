@@ -51,6 +51,14 @@ export abstract class ConfiguredCommand extends CommandRunner {
     return raw(v);
   }
 
+  @Option({
+    flags: '--claim-wait-s <seconds>',
+    description: `CIS490_CLAIM_WAIT_S: how long the receiver holds an idle claim until a job is eligible (default ${DEFAULTS.claimWaitS}; 0 = poll)`,
+  })
+  parseClaimWaitS(v: string): string {
+    return raw(v);
+  }
+
   @Option({ flags: '--kill-grace-s <seconds>', description: `CIS490_KILL_GRACE_S: SIGTERM → SIGKILL delay (default ${DEFAULTS.killGraceS})` })
   parseKillGraceS(v: string): string {
     return raw(v);

@@ -14,6 +14,9 @@ export interface RunOptions {
   maxJobs?: number;
 }
 
+/** A 204 that took this long was a held claim (the receiver holds at least a second), not an old receiver's. */
+const HELD_AT_LEAST_MS = 500;
+
 /** Waits for an unreachable receiver: 0.5 s, 1 s, 2 s… up to 30 s between tries, each jittered. */
 export const RECEIVER_RETRY: Omit<RetryOptions, 'onRetry'> = { attempts: Infinity, baseMs: 500, maxMs: 30_000 };
 
@@ -72,9 +75,12 @@ export class WorkerLoop {
     let idle = false;
 
     while (!shutdown.requested && !(opts.maxJobs !== undefined && done >= opts.maxJobs)) {
+      // Held no longer than a poll may be apart, or this worker would count as offline meanwhile.
+      const waitS = Math.min(config.claimWaitS, heartbeatS ?? config.claimWaitS);
+      const askedAt = Date.now();
       let claim;
       try {
-        claim = await client.claim(request, { signal: shutdown.signal });
+        claim = await client.claim(request, { signal: shutdown.signal, waitS });
       } catch (err) {
         if (shutdown.requested) break;
         if (err instanceof ReceiverError && (err.status === 401 || err.status === 403)) {
@@ -86,10 +92,14 @@ export class WorkerLoop {
         continue;
       }
       if (claim === null) {
-        const waitS = Math.min(config.pollS, heartbeatS ?? config.pollS);
-        if (!idle) log.info(`no eligible job; polling every ${waitS} s`);
+        // A receiver that held the claim (at least a second: it holds up to its heartbeat interval)
+        // is asked again at once. One that answered at once does not hold claims (older than long
+        // polls) or is shutting down: poll.
+        const held = waitS > 0 && Date.now() - askedAt >= HELD_AT_LEAST_MS;
+        const pollS = Math.min(config.pollS, heartbeatS ?? config.pollS);
+        if (!idle) log.info(held ? 'no eligible job; waiting on the receiver for one' : `no eligible job; polling every ${pollS} s`);
         idle = true;
-        await pause(waitS, shutdown.signal);
+        if (!held) await pause(pollS, shutdown.signal);
         continue;
       }
       idle = false;

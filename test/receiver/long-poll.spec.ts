@@ -1,0 +1,115 @@
+import { claimBody, Harness, operator, startReceiver } from '../support/receiver.harness';
+import { jobsToml } from '../support/manifest.fixtures';
+
+const ONE = jobsToml([{ model: 'gbt', mode: 'realistic', seed: 1 }]);
+
+describe('long-poll claims (SPEC §10 wait_s)', () => {
+  let h: Harness;
+  const inject = (method: 'GET' | 'POST', url: string, payload?: unknown, headers: Record<string, string> = {}) =>
+    h.app.inject({ method, url, payload: payload as object, headers });
+  /** A claim held up to `waitS`; resolves with its answer. */
+  const held = (worker: string, waitS = 30) => inject('POST', `/v1/job/claim?wait_s=${waitS}`, claimBody(worker));
+  /** Lets the held claims reach their wait. */
+  const settle = () => new Promise((r) => setTimeout(r, 100));
+
+  afterEach(() => h?.close());
+
+  it('answers at once when a job is eligible, and 204 after wait_s when none becomes so', async () => {
+    h = await startReceiver(ONE);
+    expect((await held('lab1', 5)).statusCode).toBe(200);
+    const started = Date.now();
+    const none = await held('lab1', 1);
+    expect(none.statusCode).toBe(204);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+  });
+
+  it('is answered by a reload that adds a job', async () => {
+    h = await startReceiver('');
+    const waiting = held('lab1');
+    await settle();
+    h.writeManifest(ONE);
+    expect((await inject('POST', '/v1/manifest/reload', {}, operator)).statusCode).toBe(200);
+    const answer = await waiting;
+    expect(answer.statusCode).toBe(200);
+    expect(answer.json().job).toMatchObject({ model: 'gbt', worker_id: 'lab1' });
+  });
+
+  it('is answered by a requeue and by a release', async () => {
+    h = await startReceiver(ONE);
+    const job = (await held('lab1')).json().job;
+    await inject('POST', `/v1/job/${job.id}/fail`, { worker_id: 'lab1', error: 'boom' });
+    const waiting = held('lab2');
+    await settle();
+    expect((await inject('POST', `/v1/job/${job.id}/requeue`, {}, operator)).json().status).toBe('pending');
+    expect((await waiting).json().job).toMatchObject({ id: job.id, worker_id: 'lab2' });
+
+    const next = held('lab3');
+    await settle();
+    await inject('POST', `/v1/job/${job.id}/fail`, { worker_id: 'lab2', error: 'worker shutdown', release: true });
+    expect((await next).json().job).toMatchObject({ id: job.id, worker_id: 'lab3' });
+  });
+
+  it('is answered by a reload that opens a host to a job it could not run before', async () => {
+    const gated = jobsToml([{ model: 'gbt', mode: 'realistic', allowed_hosts: ['lab9'] }]);
+    h = await startReceiver(gated);
+    const waiting = held('lab1');
+    await settle();
+    h.writeManifest(jobsToml([{ model: 'gbt', mode: 'realistic', allowed_hosts: ['lab9', 'lab1'] }]));
+    await inject('POST', '/v1/manifest/reload', {}, operator);
+    expect((await waiting).statusCode).toBe(200);
+  });
+
+  it('hands each of 200 jobs to exactly one of 200 held claims', async () => {
+    h = await startReceiver('');
+    const claims = Array.from({ length: 200 }, (_, i) => held(`w${i}`, 20));
+    await settle();
+    h.writeManifest(jobsToml(Array.from({ length: 200 }, (_, i) => ({ model: 'gbt', mode: 'realistic', seed: i }))));
+    await inject('POST', '/v1/manifest/reload', {}, operator);
+    const answers = await Promise.all(claims);
+    const ids = answers.map((a) => a.json().job.id);
+    expect(new Set(ids).size).toBe(200);
+    expect((await inject('GET', '/v1/jobs?limit=1')).json().counts).toMatchObject({ pending: 0, claimed: 200 });
+  }, 30_000);
+
+  it('answers held claims 204 at once when the receiver shuts down', async () => {
+    h = await startReceiver('');
+    const waiting = held('lab1', 60);
+    await settle();
+    const started = Date.now();
+    const closing = h.app.close();
+    expect((await waiting).statusCode).toBe(204);
+    await closing;
+    expect(Date.now() - started).toBeLessThan(5_000);
+    h = undefined as unknown as Harness;
+  });
+
+  it('names a bad wait_s', async () => {
+    h = await startReceiver('');
+    for (const bad of ['61', '-1', 'soon', '1.5']) {
+      const r = await inject('POST', `/v1/job/claim?wait_s=${bad}`, claimBody('lab1'));
+      expect(r.statusCode).toBe(400);
+      expect(JSON.stringify(r.json().message)).toMatch(/wait_s must be a whole number of seconds from 0 to 60/);
+    }
+  });
+
+  it('hands no job to a worker that hung up while its claim was held', async () => {
+    h = await startReceiver('');
+    await h.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = h.app.getHttpServer().address() as { port: number };
+    const hangUp = new AbortController();
+    const gone = fetch(`http://127.0.0.1:${port}/v1/job/claim?wait_s=30`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(claimBody('lab1')),
+      signal: hangUp.signal,
+    }).catch(() => 'aborted');
+    await settle();
+    hangUp.abort();
+    expect(await gone).toBe('aborted');
+    await settle();
+    h.writeManifest(ONE);
+    await inject('POST', '/v1/manifest/reload', {}, operator);
+    await settle();
+    expect((await inject('GET', '/v1/jobs?limit=1')).json().counts).toMatchObject({ pending: 1, claimed: 0 });
+  });
+});
