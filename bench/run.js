@@ -4,7 +4,7 @@
  * `npm run bench`: the receiver and the bundle packer measured against
  * baselines taken in the same run on the same machine.
  *
- *   node bench/run.js [claims] [heartbeat] [reload] [list] [upload] [pack] [events] [logs] [dashboard]
+ *   node bench/run.js [claims] [heartbeat] [reload] [list] [upload] [pack] [events] [logs] [dashboard] [dispatch]
  *
  * BENCH_QUICK=1 runs smaller sizes (for trying the bench, not for figures).
  * BENCH_CPU_PROF=DIR starts each receiver under --cpu-prof, writing to DIR.
@@ -23,6 +23,7 @@ const BENCHES = {
   events: ['SSE event latency under 32 claimers', () => require('./events.bench').events],
   logs: ['a worker forwarding a trainer log at 1 MiB/s', () => require('./logs.bench').logs],
   dashboard: ['/dashboard/jobs over 50,000 jobs in Chromium', () => require('./dashboard.bench').dashboard],
+  dispatch: ['a new job to an idle worker; 1,000 held claims', () => require('./dispatch.bench').dispatch],
 };
 
 async function main(argv) {
