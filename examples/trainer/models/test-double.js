@@ -22,6 +22,8 @@ const hyper = {
   spawn_child: { ...bool(), default: false },
   write_bytes: { ...int(0), default: 0 },
   ignore_sigterm: { ...bool(), default: false },
+  // No default, like print_lines: e.g. "SIGKILL" ends the trainer as the kernel's OOM killer would.
+  kill_signal: string(),
 };
 
 // The grandchild outlives the trainer's own sleep by this much, so a worker
@@ -131,6 +133,7 @@ async function run(job, hp, outDir, { log, writeJson, progress }) {
   }
   if (child) child.kill('SIGKILL'); // a trainer that ends on its own leaves nothing behind
   if (hp.stderr !== undefined) process.stderr.write(hp.stderr.endsWith('\n') ? hp.stderr : `${hp.stderr}\n`);
+  if (hp.kill_signal !== undefined) process.kill(process.pid, hp.kill_signal);
   if (hp.exit_code === 0) {
     writeJson('model.json', { model: job.model, mode: job.mode, seed: job.seed, hyper: hp });
     writeJson('metrics.json', { slept_s: hp.sleep_s, bytes_written: hp.write_bytes });

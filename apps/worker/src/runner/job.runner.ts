@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { promises as fsp } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { BundlePacker, PackResult } from '@cis490/artifacts';
 import { CallOptions, ReceiverClient, ReceiverError } from '@cis490/client';
 import type { ClaimResponse, FailRequest, JobView, UploadResult } from '@cis490/contract';
@@ -183,7 +184,8 @@ class JobRun {
       log.info(`${tag} trainer ${describeExit(exit)} after ${took}`);
       const lines = trainer.stderrLines(STDERR_LINES_IN_ERROR);
       const error = `${exit.code !== null ? `exit ${exit.code}` : `killed by ${exit.signal}`}${lines.length ? `: ${lines.join('\n')}` : ''}`;
-      return this.fail({ error, retryable: false, ...(exit.code !== null ? { exit_code: exit.code } : {}) });
+      // The receiver decides retries by the job's retry_on_exit_codes (SPEC §10).
+      return this.fail({ error, retryable: false, exit_code: exitCodeOf(exit) });
     }
     log.info(`${tag} trainer exited 0 after ${took}`);
 
@@ -341,4 +343,10 @@ class JobRun {
 function describeExit(exit: TrainerExit): string {
   if (exit.spawnError) return `not started: ${exit.spawnError.message}`;
   return exit.code !== null ? `exited ${exit.code}` : `killed by ${exit.signal}`;
+}
+
+/** A trainer killed by a signal exits 128 + its number, as a shell reports it (SIGKILL, the OOM killer's: 137). */
+function exitCodeOf(exit: TrainerExit): number {
+  if (exit.code !== null) return exit.code;
+  return 128 + (exit.signal ? (osConstants.signals[exit.signal] ?? 0) : 0);
 }
