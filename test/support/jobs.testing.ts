@@ -24,7 +24,7 @@ import {
   StaleSweepService,
   WorkersService,
 } from '@cis490/jobs';
-import { type HostSpec, type JobSpec, type Manifest, ManifestModule, ManifestService } from '@cis490/manifest';
+import { BUILTIN_DEFAULTS, type HostSpec, type JobSpec, type Manifest, ManifestModule, ManifestService } from '@cis490/manifest';
 import { sha256 } from './bundles';
 import { capability, cudaCapability } from './capability.fixtures';
 import { jobConstraints } from './manifest.fixtures';
@@ -72,6 +72,7 @@ export function jobSpec(input: JobInput = {}, manifest_order = 0): JobSpec {
     min_vram_gib: input.min_vram_gib,
     min_ram_gib: input.min_ram_gib,
     allowed_hosts: input.allowed_hosts,
+    gpus: input.gpus,
   });
   return {
     id: input.id ?? createHash('sha256').update(JSON.stringify(identity)).digest('hex'),
@@ -80,18 +81,21 @@ export function jobSpec(input: JobInput = {}, manifest_order = 0): JobSpec {
     priority: input.priority ?? 0,
     max_attempts: input.max_attempts ?? 3,
     timeout_s: input.timeout_s ?? 0,
+    name: input.name ?? null,
+    after: input.after ?? [],
+    retry_on_exit_codes: input.retry_on_exit_codes ?? [75, 137],
+    retry_backoff_s: input.retry_backoff_s ?? 30,
+    retry_backoff_max_s: input.retry_backoff_max_s ?? 3600,
     manifest_order,
   };
 }
 
 /** A manifest of these jobs in this order; seeds default to the position so ids differ. */
 export function manifestOf(jobs: JobInput[], hosts: Record<string, HostSpec> = {}): Manifest {
-  return {
-    defaults: { max_attempts: 3, priority: 0, timeout_s: 0 },
-    models: {},
-    hosts,
-    jobs: jobs.map((j, i) => jobSpec({ seed: i, ...j }, i)),
-  };
+  const specs = jobs.map((j, i) => jobSpec({ seed: i, ...j }, i));
+  const names: Record<string, string[]> = {};
+  for (const spec of specs) if (spec.name !== null) (names[spec.name] ??= []).push(spec.id);
+  return { defaults: { ...BUILTIN_DEFAULTS }, models: {}, hosts, jobs: specs, names };
 }
 
 /** Bytes the artifact store takes as a bundle (it checks the zstd magic number, not the frames). */

@@ -1,6 +1,9 @@
 import { effectiveConstraints, type JobConstraints } from '@cis490/manifest';
 
-/** A job's model and constraints as the parser gives them: a VRAM minimum makes it CUDA-only. */
+/**
+ * A job's model and constraints as the parser gives them: a VRAM minimum or a
+ * GPU makes it CUDA-only, and a CUDA job holds one GPU unless told otherwise.
+ */
 export function jobConstraints(over: Partial<JobConstraints & { model: string }> = {}): JobConstraints & { model: string } {
   // A field given as undefined takes its default, as a field left out of the manifest does.
   const given = Object.fromEntries(Object.entries(over).filter(([, value]) => value !== undefined));
@@ -14,6 +17,7 @@ export function jobConstraints(over: Partial<JobConstraints & { model: string }>
       min_ram_gib: 0,
       allowed_hosts: [],
       ...declared,
+      gpus: declared.gpus ?? null,
     }),
   };
 }

@@ -16,9 +16,15 @@ export function jobView(over: Partial<JobView> = {}): JobView {
     min_vram_gib: 0,
     min_ram_gib: 0,
     allowed_hosts: [],
+    gpus: 0,
     priority: 0,
     max_attempts: 3,
     timeout_s: 900,
+    name: null,
+    after: [],
+    retry_on_exit_codes: [75, 137],
+    retry_backoff_s: 30,
+    retry_backoff_max_s: 3600,
     status: 'running',
     attempts: 1,
     worker_id: 'lab1',
@@ -37,6 +43,7 @@ export function jobView(over: Partial<JobView> = {}): JobView {
     attempt: 1,
     progress: null,
     log_size: 0,
+    not_before: null,
     ...over,
   };
 }

@@ -26,10 +26,28 @@ export interface JobConstraints {
   min_vram_gib: number;
   min_ram_gib: number;
   allowed_hosts: string[];
+  /**
+   * GPUs the job holds at once (SPEC §10); > 0 makes it need CUDA. Defaults
+   * to 1 for a job that needs CUDA, else 0.
+   */
+  gpus: number;
+}
+
+/** How a job is retried and what it waits for (SPEC §10); none of it is identity. */
+export interface JobScheduling {
+  /** The `name` of its [[jobs]] or [[sweeps]] entry (a sweep's points share it), or null. */
+  name: string | null;
+  /** Names of the jobs and sweeps that must be completed before it may be claimed. */
+  after: string[];
+  /** A trainer exiting with one of these codes is retried while attempts are left. */
+  retry_on_exit_codes: number[];
+  /** The n-th retry waits retry_backoff_s * 2^(n-1) s, at most retry_backoff_max_s; 0 = at once. */
+  retry_backoff_s: number;
+  retry_backoff_max_s: number;
 }
 
 /** A job as serialized by the API. Timestamps are ISO-8601 UTC or null. */
-export interface JobView extends JobIdentity, JobConstraints {
+export interface JobView extends JobIdentity, JobConstraints, JobScheduling {
   id: string;
   priority: number;
   max_attempts: number;
@@ -59,6 +77,8 @@ export interface JobView extends JobIdentity, JobConstraints {
   progress: ProgressPoint | null;
   /** Bytes of the current attempt's log. */
   log_size: number;
+  /** A pending job waiting out a retry's backoff may not be claimed before this; null = claimable now. */
+  not_before: string | null;
 }
 
 /** One recorded transition. `from` is null for the job's creation. */

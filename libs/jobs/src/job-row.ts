@@ -2,7 +2,7 @@ import type { JobEvent, JobRun, JobStatus, JobView } from '@cis490/contract';
 import type { RunRow } from './runs.repository';
 
 /** Columns that hold JSON text, and flags stored as 0/1 (the same SQL on SQLite and PostgreSQL). */
-type JsonColumn = 'hyper' | 'train_hosts' | 'allowed_hosts' | 'metrics' | 'progress';
+type JsonColumn = 'hyper' | 'train_hosts' | 'allowed_hosts' | 'metrics' | 'progress' | 'after' | 'retry_on_exit_codes';
 type FlagColumn = 'require_cuda' | 'prefer_cuda' | 'in_manifest';
 
 /**
@@ -17,6 +17,8 @@ export type JobRow = Omit<JobView, JsonColumn | FlagColumn> & {
   hyper: string;
   train_hosts: string;
   allowed_hosts: string;
+  after: string;
+  retry_on_exit_codes: string;
   metrics: string | null;
   progress: string | null;
   require_cuda: number;
@@ -63,9 +65,15 @@ export function toJobView(row: JobRow): JobView {
     min_vram_gib: Number(row.min_vram_gib),
     min_ram_gib: Number(row.min_ram_gib),
     allowed_hosts: JSON.parse(row.allowed_hosts),
+    gpus: Number(row.gpus),
     priority: Number(row.priority),
     max_attempts: Number(row.max_attempts),
     timeout_s: Number(row.timeout_s),
+    name: row.name,
+    after: JSON.parse(row.after),
+    retry_on_exit_codes: JSON.parse(row.retry_on_exit_codes),
+    retry_backoff_s: Number(row.retry_backoff_s),
+    retry_backoff_max_s: Number(row.retry_backoff_max_s),
     status: row.status,
     attempts: Number(row.attempts),
     worker_id: row.worker_id,
@@ -84,6 +92,7 @@ export function toJobView(row: JobRow): JobView {
     attempt: Number(row.attempt),
     progress: row.progress === null ? null : JSON.parse(row.progress),
     log_size: Number(row.log_size),
+    not_before: row.not_before,
   };
 }
 

@@ -31,6 +31,12 @@ export type JobSettingsRow = Pick<
   | 'priority'
   | 'max_attempts'
   | 'timeout_s'
+  | 'gpus'
+  | 'name'
+  | 'after'
+  | 'retry_on_exit_codes'
+  | 'retry_backoff_s'
+  | 'retry_backoff_max_s'
   | 'in_manifest'
 >;
 
@@ -143,7 +149,8 @@ export class QueueRepository {
   async findAllSettings(sql: Sql): Promise<JobSettingsRow[]> {
     return sql.rows<JobSettingsRow>(
       `SELECT id, manifest_order, require_cuda, prefer_cuda, min_vram_gib, min_ram_gib, allowed_hosts,
-              priority, max_attempts, timeout_s, in_manifest
+              priority, max_attempts, timeout_s, gpus, name, after, retry_on_exit_codes, retry_backoff_s,
+              retry_backoff_max_s, in_manifest
        FROM jobs`,
     );
   }

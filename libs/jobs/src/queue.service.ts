@@ -523,13 +523,19 @@ function settingsOf(spec: JobSpec): JobSettings {
     priority: spec.priority,
     max_attempts: spec.max_attempts,
     timeout_s: spec.timeout_s,
+    gpus: spec.gpus,
+    name: spec.name,
+    after: JSON.stringify(spec.after),
+    retry_on_exit_codes: JSON.stringify(spec.retry_on_exit_codes),
+    retry_backoff_s: spec.retry_backoff_s,
+    retry_backoff_max_s: spec.retry_backoff_max_s,
     in_manifest: 1,
   };
 }
 
 function changedSettings(old: JobSettingsRow, next: JobSettings): Partial<JobRow> {
   const patch: Partial<JobRow> = {};
-  for (const [key, value] of Object.entries(next) as [keyof JobSettings, string | number][]) {
+  for (const [key, value] of Object.entries(next) as [keyof JobSettings, string | number | null][]) {
     const stored = old[key];
     const same = typeof value === 'number' ? Number(stored) === value : stored === value;
     if (!same) (patch as Record<string, unknown>)[key] = value;
@@ -565,6 +571,7 @@ function newJobRow(spec: JobSpec, settings: JobSettings, seq: number, now: strin
     attempt: 0,
     progress: null,
     log_size: 0,
+    not_before: null,
   };
 }
 

@@ -60,6 +60,66 @@ describe('QueueService.reload', () => {
     expect(job.events.map((e) => e.to)).toEqual(['pending', 'claimed']);
   });
 
+  it('stores the scheduling fields of SPEC §10 and serializes them, not_before null', async () => {
+    const m = manifestOf([
+      { mode: 'prep', name: 'prep' },
+      {
+        mode: 'train',
+        name: 'train',
+        after: ['prep'],
+        gpus: 2,
+        retry_on_exit_codes: [1, 75],
+        retry_backoff_s: 5,
+        retry_backoff_max_s: 60,
+      },
+    ]);
+    await h.queue.reload(m);
+    expect(await h.queue.get(m.jobs[0].id)).toMatchObject({
+      name: 'prep',
+      after: [],
+      gpus: 0,
+      require_cuda: false,
+      retry_on_exit_codes: [75, 137],
+      retry_backoff_s: 30,
+      retry_backoff_max_s: 3600,
+      not_before: null,
+    });
+    const expected = {
+      name: 'train',
+      after: ['prep'],
+      gpus: 2,
+      require_cuda: true,
+      retry_on_exit_codes: [1, 75],
+      retry_backoff_s: 5,
+      retry_backoff_max_s: 60,
+      not_before: null,
+    };
+    expect(await h.queue.get(m.jobs[1].id)).toMatchObject(expected);
+    const page = await h.queue.list({});
+    expect(page.jobs[1]).toMatchObject(expected);
+    expect(await h.queue.reload(m)).toEqual({ added: 0, updated: 0, unchanged: 2, orphaned: 0, total: 2 });
+  });
+
+  it.each([
+    ['retry_backoff_s', { retry_backoff_s: 90 }],
+    ['retry_backoff_max_s', { retry_backoff_max_s: 10 }],
+    ['retry_on_exit_codes', { retry_on_exit_codes: [75] }],
+    ['gpus', { gpus: 3 }],
+    ['name', { name: 'renamed' }],
+    ['after', { after: ['b'] }],
+  ])('counts an edit of %s as updated, in place', async (field, change) => {
+    const m = manifestOf([{ mode: 'a' }, { mode: 'b', name: 'b' }]);
+    await h.queue.reload(m);
+    h.clock.advance(60);
+    const edited = manifestOf([{ mode: 'a', ...change }, { mode: 'b', name: 'b' }]);
+    expect(edited.jobs[0].id).toBe(m.jobs[0].id);
+    expect(await h.queue.reload(edited)).toEqual({ added: 0, updated: 1, unchanged: 1, orphaned: 0, total: 2 });
+    const job = await h.queue.get(m.jobs[0].id);
+    expect(job).toMatchObject({ ...change, updated_at: h.clock.now().toISOString() });
+    expect(job.events.map((e) => e.to)).toEqual(['pending']);
+    expect(field in job).toBe(true);
+  });
+
   it('keeps jobs that left the manifest, marked in_manifest: false, and counts them as orphaned', async () => {
     const m = manifestOf([{ mode: 'a' }, { mode: 'b' }, { mode: 'c' }]);
     await h.queue.reload(m);

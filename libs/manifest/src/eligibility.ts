@@ -52,13 +52,19 @@ export function effectiveWorker(offer: WorkerOffer, host?: HostSpec): EffectiveW
   };
 }
 
+/** Constraints as the manifest declares them; `gpus` null when not given. */
+export type DeclaredConstraints = Omit<JobConstraints, 'gpus'> & { gpus: number | null };
+
 /**
- * The constraints as they take effect: a VRAM minimum makes a job CUDA-only
- * (SPEC §1). Applied once, when the manifest is parsed; the queue stores the
- * result, and every check after that reads `require_cuda` alone.
+ * The constraints as they take effect: a VRAM minimum or a GPU makes a job
+ * CUDA-only (SPEC §1, §10), and a job that needs CUDA holds one GPU unless it
+ * says how many. Applied once, when the manifest is parsed; the queue stores
+ * the result, and every check after that reads `require_cuda` and `gpus` alone.
  */
-export function effectiveConstraints(declared: JobConstraints): JobConstraints {
-  return { ...declared, require_cuda: declared.require_cuda || declared.min_vram_gib > 0 };
+export function effectiveConstraints(declared: DeclaredConstraints): JobConstraints {
+  const needsCuda = declared.require_cuda || declared.min_vram_gib > 0;
+  const gpus = declared.gpus ?? (needsCuda ? 1 : 0);
+  return { ...declared, require_cuda: needsCuda || gpus > 0, gpus };
 }
 
 /**

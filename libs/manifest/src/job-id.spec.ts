@@ -55,6 +55,20 @@ describe('jobId', () => {
     expect(jobId(withExtras)).toBe(jobId(identity));
   });
 
+  it('ignores the scheduling fields of SPEC §10: the pinned id holds with all of them set', () => {
+    const scheduled = {
+      ...identity,
+      gpus: 2,
+      name: 'train-gbt',
+      after: ['prep'],
+      retry_on_exit_codes: [1, 75],
+      retry_backoff_s: 5,
+      retry_backoff_max_s: 60,
+      not_before: '2026-01-01T00:00:00.000Z',
+    } as JobIdentity;
+    expect(jobId(scheduled)).toBe('99aa60678adbd0cd3933101cdcef9aeb677d1d64a6f072fb1b7dd1f3321405b9');
+  });
+
   it.each([
     ['model', { model: 'mlp' }],
     ['mode', { mode: 'oracle' }],

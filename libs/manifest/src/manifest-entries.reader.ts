@@ -1,7 +1,22 @@
 import { effectiveConstraints } from './eligibility';
 import { HyperAxis, HyperSchema, readAxisValues, readHyper, readHyperAxes } from './hyper.values';
-import { checkKeys, describe, Issues, keyPath, readAmount, readBool, readHostname, readInt, readList, readName, readString, readTable } from './manifest.fields';
-import { JobConstraints, ManifestDefaults } from './manifest.types';
+import {
+  checkKeys,
+  describe,
+  Issues,
+  keyPath,
+  readAfter,
+  readAmount,
+  readBool,
+  readExitCodes,
+  readHostname,
+  readInt,
+  readList,
+  readName,
+  readString,
+  readTable,
+} from './manifest.fields';
+import { JobConstraints, JobScheduling, ManifestDefaults } from './manifest.types';
 import { TomlTable, TomlValue } from './toml.reader';
 
 /** The keys of a `[[jobs]]` entry; a `[[sweeps]]` entry takes the same ones. */
@@ -20,6 +35,12 @@ export const ENTRY_KEYS = [
   'priority',
   'max_attempts',
   'timeout_s',
+  'gpus',
+  'retry_on_exit_codes',
+  'retry_backoff_s',
+  'retry_backoff_max_s',
+  'name',
+  'after',
 ] as const;
 
 /** What every job of an entry shares: all but mode, seed and hyper. */
@@ -34,6 +55,10 @@ export interface EntryCommon {
   priority: number;
   max_attempts: number;
   timeout_s: number;
+  scheduling: JobScheduling;
+  /** Where `name` and `after` were written: the entry's own key, or `[defaults]`'s. */
+  namePath: string;
+  afterPath: string;
 }
 
 export interface JobEntry extends EntryCommon {
@@ -89,6 +114,13 @@ function readCommon(table: TomlTable, path: string, issues: Issues, ctx: EntryCo
   const priority = field(table, 'priority', path, (v, p) => readInt(v, p, issues), ctx.defaults.priority);
   const max_attempts = field(table, 'max_attempts', path, (v, p) => readInt(v, p, issues, 1), ctx.defaults.max_attempts);
   const timeout_s = field(table, 'timeout_s', path, (v, p) => readInt(v, p, issues, 0), ctx.defaults.timeout_s);
+  const d = ctx.defaults;
+  const gpus = field<number | null>(table, 'gpus', path, (v, p) => readInt(v, p, issues, 0), d.gpus);
+  const exitCodes = field(table, 'retry_on_exit_codes', path, (v, p) => readExitCodes(v, p, issues), d.retry_on_exit_codes);
+  const backoff = field(table, 'retry_backoff_s', path, (v, p) => readInt(v, p, issues, 0), d.retry_backoff_s);
+  const backoffMax = field(table, 'retry_backoff_max_s', path, (v, p) => readInt(v, p, issues, 0), d.retry_backoff_max_s);
+  const name = field<string | null>(table, 'name', path, (v, p) => readName(v, p, issues, 'job'), d.name);
+  const after = field(table, 'after', path, (v, p) => readAfter(v, p, issues), d.after);
   if (issues.count !== before) return undefined;
   return {
     path,
@@ -101,10 +133,20 @@ function readCommon(table: TomlTable, path: string, issues: Issues, ctx: EntryCo
       min_vram_gib: min_vram_gib!,
       min_ram_gib: min_ram_gib!,
       allowed_hosts: allowed_hosts!,
+      gpus: gpus as number | null,
     }),
     priority: priority!,
     max_attempts: max_attempts!,
     timeout_s: timeout_s!,
+    scheduling: {
+      name: name as string | null,
+      after: after!,
+      retry_on_exit_codes: exitCodes!,
+      retry_backoff_s: backoff!,
+      retry_backoff_max_s: backoffMax!,
+    },
+    namePath: table.name !== undefined ? keyPath(path, 'name') : 'defaults.name',
+    afterPath: table.after !== undefined ? keyPath(path, 'after') : 'defaults.after',
   };
 }
 

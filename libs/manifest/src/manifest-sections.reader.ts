@@ -1,28 +1,68 @@
 import { NAME_PATTERN, NAME_RULE } from '@cis490/contract';
 import { didYouMean } from './did-you-mean';
 import { HYPER_TYPES, HyperSchema } from './hyper.values';
-import { checkKeys, describe, Issues, keyPath, readAmount, readBool, readHostname, readInt, readList, readName, readTable } from './manifest.fields';
+import {
+  checkKeys,
+  describe,
+  Issues,
+  keyPath,
+  readAfter,
+  readAmount,
+  readBool,
+  readExitCodes,
+  readHostname,
+  readInt,
+  readList,
+  readName,
+  readTable,
+} from './manifest.fields';
 import { HostSpec, HyperType, ManifestDefaults, ModelSchema } from './manifest.types';
 import { TomlValue } from './toml.reader';
 
-export const BUILTIN_DEFAULTS: Readonly<ManifestDefaults> = { max_attempts: 3, priority: 0, timeout_s: 0 };
+export const BUILTIN_DEFAULTS: Readonly<ManifestDefaults> = {
+  max_attempts: 3,
+  priority: 0,
+  timeout_s: 0,
+  gpus: null,
+  // 75 = EX_TEMPFAIL, 137 = killed by SIGKILL (the kernel's OOM killer among others).
+  retry_on_exit_codes: [75, 137],
+  retry_backoff_s: 30,
+  retry_backoff_max_s: 3600,
+  name: null,
+  after: [],
+};
+
+export const DEFAULTS_KEYS = [
+  'max_attempts',
+  'priority',
+  'timeout_s',
+  'gpus',
+  'retry_on_exit_codes',
+  'retry_backoff_s',
+  'retry_backoff_max_s',
+  'name',
+  'after',
+] as const;
 
 /** `[defaults]`; a bad value is reported and the built-in default used so later checks go on. */
 export function readDefaults(value: TomlValue | undefined, issues: Issues): ManifestDefaults {
-  const defaults = { ...BUILTIN_DEFAULTS };
+  const defaults: ManifestDefaults = { ...BUILTIN_DEFAULTS };
   if (value === undefined) return defaults;
   const table = readTable(value, 'defaults', issues);
   if (!table) return defaults;
-  checkKeys(table, ['max_attempts', 'priority', 'timeout_s'], 'defaults', issues);
-  if (table.max_attempts !== undefined) {
-    defaults.max_attempts = readInt(table.max_attempts, 'defaults.max_attempts', issues, 1) ?? defaults.max_attempts;
-  }
-  if (table.priority !== undefined) {
-    defaults.priority = readInt(table.priority, 'defaults.priority', issues) ?? defaults.priority;
-  }
-  if (table.timeout_s !== undefined) {
-    defaults.timeout_s = readInt(table.timeout_s, 'defaults.timeout_s', issues, 0) ?? defaults.timeout_s;
-  }
+  checkKeys(table, DEFAULTS_KEYS, 'defaults', issues);
+  const read = <K extends keyof ManifestDefaults>(key: K, reader: (v: TomlValue, p: string) => ManifestDefaults[K] | undefined) => {
+    if (table[key] !== undefined) defaults[key] = reader(table[key], `defaults.${key}`) ?? defaults[key];
+  };
+  read('max_attempts', (v, p) => readInt(v, p, issues, 1));
+  read('priority', (v, p) => readInt(v, p, issues));
+  read('timeout_s', (v, p) => readInt(v, p, issues, 0));
+  read('gpus', (v, p) => readInt(v, p, issues, 0));
+  read('retry_on_exit_codes', (v, p) => readExitCodes(v, p, issues));
+  read('retry_backoff_s', (v, p) => readInt(v, p, issues, 0));
+  read('retry_backoff_max_s', (v, p) => readInt(v, p, issues, 0));
+  read('name', (v, p) => readName(v, p, issues, 'job'));
+  read('after', (v, p) => readAfter(v, p, issues));
   return defaults;
 }
 

@@ -67,7 +67,7 @@ export function toSafeInteger(value: bigint, path: string, issues: Issues): numb
   return Number(value);
 }
 
-export function readInt(value: TomlValue, path: string, issues: Issues, min?: number): number | undefined {
+export function readInt(value: TomlValue, path: string, issues: Issues, min?: number, max?: number): number | undefined {
   if (typeof value !== 'bigint') {
     issues.add(path, `must be an integer, got ${describe(value)}`);
     return undefined;
@@ -76,6 +76,10 @@ export function readInt(value: TomlValue, path: string, issues: Issues, min?: nu
   if (n === undefined) return undefined;
   if (min !== undefined && n < min) {
     issues.add(path, `must be >= ${min}, got ${n}`);
+    return undefined;
+  }
+  if (max !== undefined && n > max) {
+    issues.add(path, `must be <= ${max}, got ${n}`);
     return undefined;
   }
   return n;
@@ -117,7 +121,7 @@ export function readString(value: TomlValue, path: string, issues: Issues): stri
   return value;
 }
 
-/** A model or mode name, checked against NAME_PATTERN. */
+/** A model, mode or job name, checked against NAME_PATTERN. */
 export function readName(value: TomlValue, path: string, issues: Issues, what: string): string | undefined {
   if (typeof value !== 'string') {
     issues.add(path, `must be a ${what} name (a string), got ${describe(value)}`);
@@ -175,4 +179,24 @@ export function readList(
     }
   });
   return issues.count === before ? out : undefined;
+}
+
+/** A trainer's exit code: what a process may exit with, 0–255. */
+export const readExitCode = (value: TomlValue, path: string, issues: Issues): number | undefined =>
+  readInt(value, path, issues, 0, 255);
+
+/** A list of exit codes, each checked; a repeated code says nothing new and is dropped. */
+export function readExitCodes(value: TomlValue, path: string, issues: Issues): number[] | undefined {
+  if (!Array.isArray(value)) {
+    issues.add(path, `must be a list of exit codes, got ${describe(value)}`);
+    return undefined;
+  }
+  const before = issues.count;
+  const codes = value.map((v, i) => readExitCode(v, indexPath(path, i), issues));
+  return issues.count === before ? [...new Set(codes as number[])] : undefined;
+}
+
+/** `after`: names of jobs or sweeps, each once (so that every name keeps its index in errors). */
+export function readAfter(value: TomlValue, path: string, issues: Issues): string[] | undefined {
+  return readList(value, path, issues, (v, p, i) => readName(v, p, i, 'job'), true);
 }

@@ -12,9 +12,28 @@ const OPTIONAL_DEFAULTS = {
   min_vram_gib: 0,
   min_ram_gib: 0,
   allowed_hosts: [],
+  gpus: 0,
   priority: 0,
   max_attempts: 3,
   timeout_s: 0,
+  name: null,
+  after: [],
+  retry_on_exit_codes: [75, 137],
+  retry_backoff_s: 30,
+  retry_backoff_max_s: 3600,
+};
+
+/** `[defaults]` as parsed when it sets nothing. */
+const BUILTIN = {
+  max_attempts: 3,
+  priority: 0,
+  timeout_s: 0,
+  gpus: null,
+  retry_on_exit_codes: [75, 137],
+  retry_backoff_s: 30,
+  retry_backoff_max_s: 3600,
+  name: null,
+  after: [],
 };
 
 function manifestOf(source: string): Manifest {
@@ -111,7 +130,7 @@ describe('parseManifest: the SPEC example', () => {
 
   it('exposes defaults, model schemas and hosts', () => {
     const m = manifestOf(SPEC_EXAMPLE);
-    expect(m.defaults).toEqual({ max_attempts: 3, priority: 0, timeout_s: 0 });
+    expect(m.defaults).toEqual(BUILTIN);
     expect(m.models.gbt).toEqual({ hyper: { n_estimators: 'int', max_depth: 'int', learning_rate: 'float' } });
     expect(m.hosts.labpi).toEqual({
       hostname: 'labpi',
@@ -129,7 +148,7 @@ describe('parseManifest: defaults and overrides', () => {
   it('accepts an empty manifest', () => {
     expect(parseManifest('')).toEqual({
       ok: true,
-      manifest: { defaults: { max_attempts: 3, priority: 0, timeout_s: 0 }, models: {}, hosts: {}, jobs: [] },
+      manifest: { defaults: BUILTIN, models: {}, hosts: {}, jobs: [], names: {} },
       warnings: [],
     });
   });
@@ -157,7 +176,7 @@ ${job('mode = "oracle"\npriority = -1\nmax_attempts = 1\ntimeout_s = 0').replace
 model = "mlp"
 mode = "a"
 `);
-    expect(m.defaults).toEqual({ max_attempts: 5, priority: 2, timeout_s: 3600 });
+    expect(m.defaults).toEqual({ ...BUILTIN, max_attempts: 5, priority: 2, timeout_s: 3600 });
     expect(m.jobs.map(({ priority, max_attempts, timeout_s }) => [priority, max_attempts, timeout_s])).toEqual([
       [2, 5, 3600],
       [-1, 1, 0],
@@ -562,5 +581,172 @@ describe('loadManifest', () => {
       errors: [{ path: '', message: 'invalid TOML: the file is not valid UTF-8', line: 2, column: 13 }],
       warnings: [],
     });
+  });
+});
+
+describe('parseManifest: scheduling fields (SPEC §10)', () => {
+  const named = (name: string, extra = '') => job(`name = "${name}"\n${extra}`).replace('"realistic"', `"${name}"`);
+  const sweep = (body: string) => `[[sweeps]]\nmodel = "mlp"\nmode = ["a", "b"]\n${body}\n`;
+
+  it('gives a job that needs no CUDA 0 GPUs, one that needs CUDA 1, and takes an explicit count', () => {
+    const m = manifestOf(
+      job('seed = 0') + job('seed = 1\nrequire_cuda = true') + job('seed = 2\nmin_vram_gib = 8') + job('seed = 3\ngpus = 4\nrequire_cuda = true'),
+    );
+    expect(m.jobs.map((j) => [j.require_cuda, j.gpus])).toEqual([
+      [false, 0],
+      [true, 1],
+      [true, 1],
+      [true, 4],
+    ]);
+  });
+
+  it('makes a job with gpus > 0 need CUDA', () => {
+    const [j] = manifestOf(job('gpus = 2')).jobs;
+    expect(j).toMatchObject({ gpus: 2, require_cuda: true });
+  });
+
+  it('warns about a job that needs CUDA but holds no GPU', () => {
+    const result = parseManifest(job('require_cuda = true\ngpus = 0'));
+    expect(result).toMatchObject({ ok: true, warnings: [{ path: 'jobs[0].gpus', message: expect.stringMatching(/no GPU/) }] });
+  });
+
+  it('reads retries, backoff, name and after', () => {
+    const m = manifestOf(
+      named('prep') +
+        named('train', 'after = ["prep"]\nretry_on_exit_codes = [1, 75, 255]\nretry_backoff_s = 0\nretry_backoff_max_s = 60'),
+    );
+    expect(m.jobs[1]).toMatchObject({
+      name: 'train',
+      after: ['prep'],
+      retry_on_exit_codes: [1, 75, 255],
+      retry_backoff_s: 0,
+      retry_backoff_max_s: 60,
+    });
+    expect(m.jobs[0]).toMatchObject({ name: 'prep', after: [], retry_on_exit_codes: [75, 137], retry_backoff_s: 30 });
+    expect(m.names).toEqual({ prep: [m.jobs[0].id], train: [m.jobs[1].id] });
+  });
+
+  it('takes every field from [defaults] where an entry does not set it, and the entry’s own over it', () => {
+    const m = manifestOf(`
+[defaults]
+gpus = 2
+retry_on_exit_codes = [3]
+retry_backoff_s = 5
+retry_backoff_max_s = 50
+after = ["prep"]
+${named('prep', 'after = []\ngpus = 0')}
+${job('seed = 1')}
+${sweep('retry_backoff_s = 7')}
+`);
+    expect(m.defaults).toMatchObject({ gpus: 2, retry_on_exit_codes: [3], retry_backoff_s: 5, retry_backoff_max_s: 50, after: ['prep'] });
+    const pick = (j: Manifest['jobs'][number]) => [j.gpus, j.require_cuda, j.retry_on_exit_codes, j.retry_backoff_s, j.retry_backoff_max_s, j.after];
+    expect(m.jobs.map(pick)).toEqual([
+      [0, false, [3], 5, 50, []],
+      [2, true, [3], 5, 50, ['prep']],
+      [2, true, [3], 7, 50, ['prep']],
+      [2, true, [3], 7, 50, ['prep']],
+    ]);
+  });
+
+  it('takes a name from [defaults] for a single entry', () => {
+    const m = manifestOf(`[defaults]\nname = "only"\n${job()}`);
+    expect(m.jobs[0].name).toBe('only');
+    expect(m.names).toEqual({ only: [m.jobs[0].id] });
+  });
+
+  it('applies a sweep’s fields to every point, its name naming them all', () => {
+    const m = manifestOf(`${named('prep')}${sweep('name = "grid"\nafter = ["prep"]\ngpus = 1\nretry_on_exit_codes = [9]')}${job('seed = 5\nafter = ["grid"]')}`);
+    const points = m.jobs.filter((j) => j.name === 'grid');
+    expect(points).toHaveLength(2);
+    for (const p of points) expect(p).toMatchObject({ after: ['prep'], gpus: 1, require_cuda: true, retry_on_exit_codes: [9] });
+    expect(m.names.grid).toEqual(points.map((p) => p.id));
+    expect(m.jobs.find((j) => j.seed === 5)?.after).toEqual(['grid']);
+  });
+
+  it('keeps job ids: none of the fields is identity', () => {
+    const plain = manifestOf(job('hyper = { depth = 3 }')).jobs[0];
+    const scheduled = manifestOf(
+      `${named('prep')}${job('hyper = { depth = 3 }\ngpus = 3\nname = "x"\nafter = ["prep"]\nretry_on_exit_codes = [1]\nretry_backoff_s = 1\nretry_backoff_max_s = 2')}`,
+    ).jobs[1];
+    expect(scheduled.id).toBe(plain.id);
+  });
+
+  it.each([
+    ['gpus not an integer', job('gpus = 1.5'), 'jobs[0].gpus', 'must be an integer, got float 1.5'],
+    ['negative gpus', job('gpus = -1'), 'jobs[0].gpus', 'must be >= 0, got -1'],
+    ['negative gpus in a sweep', sweep('gpus = -2'), 'sweeps[0].gpus', 'must be >= 0, got -2'],
+    ['negative gpus in [defaults]', `[defaults]\ngpus = -1\n${job()}`, 'defaults.gpus', 'must be >= 0, got -1'],
+    ['exit codes not a list', job('retry_on_exit_codes = 75'), 'jobs[0].retry_on_exit_codes', 'must be a list of exit codes, got integer 75'],
+    ['an exit code above 255', job('retry_on_exit_codes = [75, 256]'), 'jobs[0].retry_on_exit_codes[1]', 'must be <= 255, got 256'],
+    ['a negative exit code', job('retry_on_exit_codes = [-1]'), 'jobs[0].retry_on_exit_codes[0]', 'must be >= 0, got -1'],
+    ['an exit code as a string', job('retry_on_exit_codes = ["75"]'), 'jobs[0].retry_on_exit_codes[0]', 'must be an integer, got string "75"'],
+    ['a bad exit code in [defaults]', `[defaults]\nretry_on_exit_codes = [300]\n${job()}`, 'defaults.retry_on_exit_codes[0]', 'must be <= 255, got 300'],
+    ['a negative backoff', job('retry_backoff_s = -5'), 'jobs[0].retry_backoff_s', 'must be >= 0, got -5'],
+    ['a float backoff', sweep('retry_backoff_s = 0.5'), 'sweeps[0].retry_backoff_s', 'must be an integer, got float 0.5'],
+    ['a negative backoff cap', job('retry_backoff_max_s = -1'), 'jobs[0].retry_backoff_max_s', 'must be >= 0, got -1'],
+    ['a backoff cap as a string', `[defaults]\nretry_backoff_max_s = "1h"\n${job()}`, 'defaults.retry_backoff_max_s', 'must be an integer, got string "1h"'],
+    ['a name with a space', job('name = "train gbt"'), 'jobs[0].name', expect.stringMatching(/^invalid job name "train gbt": use 1-64/)],
+    ['a name not a string', sweep('name = 3'), 'sweeps[0].name', 'must be a job name (a string), got integer 3'],
+    ['after not a list', `${named('prep')}${job('seed = 1\nafter = "prep"')}`, 'jobs[1].after', 'must be a list, got string "prep"'],
+    ['a bad name in after', job('after = ["a b"]'), 'jobs[0].after[0]', expect.stringMatching(/^invalid job name "a b"/)],
+    ['a name twice in after', `${named('prep')}${job('seed = 1\nafter = ["prep", "prep"]')}`, 'jobs[1].after[1]', 'duplicate of jobs[1].after[0] ("prep")'],
+    ['an unknown key near after', job('afterr = []'), 'jobs[0].afterr', 'unknown key (did you mean after?)'],
+  ])('reports %s at its path', (_name, source, path, message) => {
+    expect(errorsOf(source)).toEqual([{ path, message }]);
+  });
+
+  it('reports an unknown name in after, suggesting the near miss', () => {
+    expect(errorsOf(`${named('train-gbt')}${job('seed = 1\nafter = ["train-gtb", "nothing-like-it"]')}`)).toEqual([
+      { path: 'jobs[1].after[0]', message: 'no job or sweep is named "train-gtb" (did you mean train-gbt?)' },
+      { path: 'jobs[1].after[1]', message: 'no job or sweep is named "nothing-like-it"' },
+    ]);
+  });
+
+  it('reports an unknown name in [defaults].after once', () => {
+    expect(errorsOf(`[defaults]\nafter = ["ghost"]\n${job()}${job('seed = 1')}`)).toEqual([
+      { path: 'defaults.after[0]', message: 'no job or sweep is named "ghost"' },
+    ]);
+  });
+
+  it('does not call a name unknown when its entry has other errors', () => {
+    expect(errorsOf(`${named('prep', 'gpus = -1')}${job('seed = 1\nafter = ["prep"]')}`)).toEqual([
+      { path: 'jobs[0].gpus', message: 'must be >= 0, got -1' },
+    ]);
+  });
+
+  it('reports two entries with one name at the later one', () => {
+    expect(errorsOf(`${named('prep')}${sweep('name = "prep"')}`)).toEqual([
+      { path: 'sweeps[0].name', message: 'duplicate name "prep": jobs[0].name has it too' },
+    ]);
+  });
+
+  it('reports a [defaults] name taken by more than one entry', () => {
+    expect(errorsOf(`[defaults]\nname = "all"\n${job()}${job('seed = 1')}`)).toEqual([
+      { path: 'jobs[1]', message: 'takes name "all" from [defaults], as jobs[0] (from [defaults]) does: a name must be unique' },
+    ]);
+  });
+
+  it('reports a job after itself', () => {
+    expect(errorsOf(named('loop', 'after = ["loop"]'))).toEqual([
+      { path: 'jobs[0].after[0]', message: 'names the entry itself: a job cannot wait for itself' },
+    ]);
+  });
+
+  it('reports a sweep after itself through [defaults]', () => {
+    expect(errorsOf(`[defaults]\nafter = ["grid"]\n${sweep('name = "grid"')}`)).toEqual([
+      { path: 'defaults.after[0]', message: 'names the entry itself, which sweeps[0] takes from [defaults]: a job cannot wait for itself' },
+    ]);
+  });
+
+  it('reports a cycle once, with its names in the order they wait', () => {
+    const errors = errorsOf(
+      named('a', 'after = ["c"]') + named('b', 'after = ["a"]') + sweep('name = "c"\nafter = ["x", "b"]') + named('x'),
+    );
+    expect(errors).toEqual([{ path: 'jobs[1].after[0]', message: 'cycle: b → a → c → b (each waits for the next)' }]);
+  });
+
+  it('accepts a diamond: two paths to one job are not a cycle', () => {
+    const m = manifestOf(named('a') + named('b', 'after = ["a"]') + named('c', 'after = ["a"]') + named('d', 'after = ["b", "c"]'));
+    expect(m.jobs.map((j) => j.after)).toEqual([[], ['a'], ['a'], ['b', 'c']]);
   });
 });

@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { jobId } from './job-id';
 import { entryList, EntryCommon, JobEntry, readJob, readSweep, SweepEntry } from './manifest-entries.reader';
 import { checkKeys, indexPath, Issues } from './manifest.fields';
-import { coverageWarnings, unusedModelWarnings } from './manifest.warnings';
+import { coverageWarnings, gpuWarnings, unusedModelWarnings } from './manifest.warnings';
 import { modelRecord, readDefaults, readHosts, readModels } from './manifest-sections.reader';
 import { HostSpec, JobSpec, ManifestIssue, ManifestResult } from './manifest.types';
+import { checkPipelines } from './pipeline.checker';
 import { describePoint, expandSweep, SweepPoint, sweepSize } from './sweep.expander';
 import { readToml } from './toml.reader';
 
@@ -79,16 +80,26 @@ export function parseManifest(source: string): ManifestResult {
 
   const validJobs = jobs.filter((e): e is JobEntry => e !== undefined);
   const validSweeps = sweeps.filter((e): e is SweepEntry => e !== undefined);
+  checkPipelines([...validJobs, ...validSweeps], [...rawJobs, ...rawSweeps], defaults, issues);
   const specs = checkSize(validJobs, validSweeps, issues) ? expand(validJobs, validSweeps, issues) : [];
   const warnings = [
     ...coverageWarnings([...validJobs, ...validSweeps], hosts),
+    ...gpuWarnings([...validJobs, ...validSweeps]),
     ...unusedModelWarnings([...rawJobs, ...rawSweeps], schemas.keys(), hosts),
   ];
 
   if (issues.count > 0) return { ok: false, errors: issues.list, warnings };
   const hostRecord: Record<string, HostSpec> = Object.create(null);
   for (const host of hosts) hostRecord[host.hostname] = host;
-  return { ok: true, manifest: { defaults, models: modelRecord(schemas), hosts: hostRecord, jobs: specs }, warnings };
+  const manifest = { defaults, models: modelRecord(schemas), hosts: hostRecord, jobs: specs, names: namesOf(specs) };
+  return { ok: true, manifest, warnings };
+}
+
+/** Each name → the ids of the jobs it covers, so that `after` resolves to jobs. */
+function namesOf(specs: JobSpec[]): Record<string, string[]> {
+  const names: Record<string, string[]> = Object.create(null);
+  for (const spec of specs) if (spec.name !== null) (names[spec.name] ??= []).push(spec.id);
+  return names;
 }
 
 function checkSize(jobs: JobEntry[], sweeps: SweepEntry[], issues: Issues): boolean {
@@ -120,6 +131,9 @@ function spec(common: EntryCommon, point: Pick<JobSpec, 'mode' | 'seed' | 'hyper
     priority: common.priority,
     max_attempts: common.max_attempts,
     timeout_s: common.timeout_s,
+    ...common.scheduling,
+    after: [...common.scheduling.after],
+    retry_on_exit_codes: [...common.scheduling.retry_on_exit_codes],
     manifest_order: order,
   };
 }

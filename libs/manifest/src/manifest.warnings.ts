@@ -16,6 +16,16 @@ export function coverageWarnings(entries: EntryCommon[], hosts: HostSpec[]): Man
   return warnings;
 }
 
+/** An entry that needs CUDA yet holds no GPU: its trainer would see none (CUDA_VISIBLE_DEVICES is empty). */
+export function gpuWarnings(entries: EntryCommon[]): ManifestIssue[] {
+  return entries
+    .filter((entry) => entry.constraints.require_cuda && entry.constraints.gpus === 0)
+    .map((entry) => ({
+      path: keyPath(entry.path, 'gpus'),
+      message: 'gpus = 0 on a job that needs CUDA: its trainer will see no GPU',
+    }));
+}
+
 /** The models entries name, read raw so that an entry with errors still counts as a use. */
 function modelsNamed(entries: TomlValue[]): Set<string> {
   const used = new Set<string>();

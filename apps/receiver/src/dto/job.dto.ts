@@ -148,14 +148,25 @@ export class JobDto implements JobView {
   @ApiProperty() split_recipe: string;
   @ApiProperty({ type: [String] }) train_hosts: string[];
   @ApiProperty() seed: number;
-  @ApiProperty({ description: 'as it takes effect: true when min_vram_gib > 0' }) require_cuda: boolean;
+  @ApiProperty({ description: 'as it takes effect: true when min_vram_gib > 0 or gpus > 0' }) require_cuda: boolean;
   @ApiProperty() prefer_cuda: boolean;
   @ApiProperty() min_vram_gib: number;
   @ApiProperty() min_ram_gib: number;
   @ApiProperty({ type: [String] }) allowed_hosts: string[];
+  @ApiProperty({ example: 1, description: 'GPUs the job holds at once; 1 by default when it needs CUDA, else 0' })
+  gpus: number;
   @ApiProperty() priority: number;
   @ApiProperty() max_attempts: number;
   @ApiProperty() timeout_s: number;
+  @ApiProperty({ type: String, nullable: true, example: 'train-gbt', description: 'its manifest entry\'s name; a sweep names all of its points' })
+  name: string | null;
+  @ApiProperty({ type: [String], example: ['prep'], description: 'names of the jobs and sweeps that must be completed first' })
+  after: string[];
+  @ApiProperty({ type: [Number], example: [75, 137], description: 'trainer exit codes that make a fail retryable' })
+  retry_on_exit_codes: number[];
+  @ApiProperty({ example: 30, description: 'the n-th retry waits retry_backoff_s * 2^(n-1) s; 0 = at once' })
+  retry_backoff_s: number;
+  @ApiProperty({ example: 3600, description: 'the most a retry waits' }) retry_backoff_max_s: number;
   @ApiProperty({ enum: JOB_STATUSES }) status: JobStatus;
   @ApiProperty() attempts: number;
   @ApiProperty({ type: String, nullable: true }) worker_id: string | null;
@@ -176,6 +187,13 @@ export class JobDto implements JobView {
   @ApiProperty({ type: ProgressPointDto, nullable: true, description: 'the latest progress point of the current attempt' })
   progress: ProgressPointDto | null;
   @ApiProperty({ description: "bytes of the current attempt's log" }) log_size: number;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    format: 'date-time',
+    description: "a pending job waiting out a retry's backoff is not claimed before this; null = claimable now",
+  })
+  not_before: string | null;
 }
 
 export class JobEventDto implements JobEvent {
