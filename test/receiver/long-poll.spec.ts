@@ -49,6 +49,16 @@ describe('long-poll claims (SPEC §10 wait_s)', () => {
     expect((await next).json().job).toMatchObject({ id: job.id, worker_id: 'lab3' });
   });
 
+  it('is answered when a retry’s backoff runs out', async () => {
+    h = await startReceiver(jobsToml([{ model: 'gbt', mode: 'realistic', retry_backoff_s: 1 }]));
+    const job = (await held('lab1')).json().job;
+    const failed = await inject('POST', `/v1/job/${job.id}/fail`, { worker_id: 'lab1', error: 'OOM', exit_code: 137 });
+    expect(failed.json()).toMatchObject({ status: 'pending', not_before: expect.any(String) });
+    const answer = await held('lab2');
+    expect(answer.json().job).toMatchObject({ id: job.id, worker_id: 'lab2', attempts: 2 });
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(failed.json().not_before));
+  });
+
   it('is answered by a reload that opens a host to a job it could not run before', async () => {
     const gated = jobsToml([{ model: 'gbt', mode: 'realistic', allowed_hosts: ['lab9'] }]);
     h = await startReceiver(gated);

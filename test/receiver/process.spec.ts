@@ -3,7 +3,8 @@ import { BIN, spawnReceiver } from '../support/receiver.process';
 import { capability } from '../support/receiver.harness';
 import type { ClaimResponse, HealthView, JobDetail, JobPage } from '@cis490/contract';
 
-const MANIFEST = '[[jobs]]\nmodel = "gbt"\nmode = "realistic"\nmax_attempts = 2\n';
+// A retry after a sweep waits out retry_backoff_s; 0 keeps this test about the sweep itself.
+const MANIFEST = '[[jobs]]\nmodel = "gbt"\nmode = "realistic"\nmax_attempts = 2\nretry_backoff_s = 0\n';
 
 describe('the receiver process', () => {
   it('refuses a bad variable at start with one line naming it', () => {

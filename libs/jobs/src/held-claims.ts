@@ -21,6 +21,7 @@ export class HeldClaims implements OnModuleDestroy {
   private generation = 0;
   private closed = false;
   private readonly sleepers = new Set<() => void>();
+  private readonly timers = new Set<NodeJS.Timeout>();
   private readonly subscription: Subscription;
 
   constructor(
@@ -30,8 +31,9 @@ export class HeldClaims implements OnModuleDestroy {
   ) {
     this.subscription = feed.changes.subscribe((change) => {
       if (!mayFreeAJob(change)) return;
-      this.generation++;
-      this.wakeAll();
+      this.changed();
+      // A retry waiting out its backoff becomes claimable with no change of its own.
+      if (change.kind === 'job' && change.job.not_before) this.changedAt(Date.parse(change.job.not_before));
     });
   }
 
@@ -61,7 +63,22 @@ export class HeldClaims implements OnModuleDestroy {
   onModuleDestroy(): void {
     this.closed = true;
     this.subscription.unsubscribe();
+    for (const timer of this.timers) clearTimeout(timer);
     this.wakeAll();
+  }
+
+  private changed(): void {
+    this.generation++;
+    this.wakeAll();
+  }
+
+  private changedAt(ms: number): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.changed();
+    }, Math.max(0, ms - Date.now()));
+    timer.unref();
+    this.timers.add(timer);
   }
 
   /** Until the next change, `ms`, the worker leaving or the shutdown, whichever is first. */

@@ -24,6 +24,9 @@ export type JobRow = Omit<JobView, JsonColumn | FlagColumn> & {
   require_cuda: number;
   prefer_cuda: number;
   in_manifest: number;
+  /** The worker whose attempt failed may not claim the job again before `avoid_until` (SPEC §10). */
+  avoid_worker_id: string | null;
+  avoid_until: string | null;
 };
 
 /** A job leaving its worker for the queue: the next claim starts afresh. */
@@ -34,6 +37,9 @@ export const BACK_TO_PENDING: Partial<JobRow> = {
   heartbeat_at: null,
   started_at: null,
   finished_at: null,
+  not_before: null,
+  avoid_worker_id: null,
+  avoid_until: null,
 };
 
 export interface JobEventRow {
@@ -50,7 +56,11 @@ export type NewJobEvent = Omit<JobEventRow, 'id'>;
 
 const nullableNumber = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
-export function toJobView(row: JobRow): JobView {
+/**
+ * The job as the API shows it. Given `now`, a `not_before` already past shows
+ * as null: the job is claimable now (SPEC §10).
+ */
+export function toJobView(row: JobRow, now?: string): JobView {
   return {
     id: row.id,
     model: row.model,
@@ -92,7 +102,7 @@ export function toJobView(row: JobRow): JobView {
     attempt: Number(row.attempt),
     progress: row.progress === null ? null : JSON.parse(row.progress),
     log_size: Number(row.log_size),
-    not_before: row.not_before,
+    not_before: row.not_before !== null && now !== undefined && row.not_before <= now ? null : row.not_before,
   };
 }
 

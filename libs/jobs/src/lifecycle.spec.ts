@@ -103,6 +103,7 @@ describe('job lifecycle', () => {
     it("clears an earlier attempt's error once a retry completes", async () => {
       const job = await claimed();
       await h.queue.fail(job.id, { worker_id: 'w1', error: 'OOM', exit_code: 137, retryable: true });
+      h.clock.advance(30);
       await h.claim(claimRequest('w2', capability()));
       await upload(job.id, SHA);
       const done = await h.queue.complete(job.id, { worker_id: 'w2', artifact_sha256: SHA.toUpperCase() });
@@ -162,7 +163,7 @@ describe('job lifecycle', () => {
       });
       const events = (await h.queue.get(job.id)).events;
       expect(events[events.length - 1]).toMatchObject({ from: 'claimed', to: 'pending', worker_id: 'w1' });
-      expect(events[events.length - 1].reason).toContain('will retry: CUDA OOM');
+      expect(events[events.length - 1].reason).toContain('will retry at 2026-01-05T09:00:30.000Z: CUDA OOM');
     });
 
     it('fails for good when retryable but out of attempts, or not retryable', async () => {

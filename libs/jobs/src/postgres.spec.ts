@@ -63,6 +63,8 @@ describeOnPostgres('the queue on PostgreSQL', () => {
     expect(await h.queue.heartbeat(job.id, { worker_id: 'w1' })).toEqual({ status: 'running', cancel: false });
     await expect(h.queue.fail(job.id, { worker_id: 'w2', error: 'not mine' })).rejects.toThrow(JobConflictError);
     await h.queue.fail(job.id, { worker_id: 'w1', error: 'OOM', exit_code: 137, retryable: true });
+    expect(await h.claim(claimRequest('w2', capability()))).toBeNull(); // waiting out its backoff
+    h.clock.advance(30);
     const again = (await h.claim(claimRequest('w2', capability())))!;
     const sha = await h.storeBundle(job.id, bundleBytes('bundle'));
     const done = await h.queue.complete(again.id, { worker_id: 'w2', artifact_sha256: sha, metrics: { acc: 0.9 } });

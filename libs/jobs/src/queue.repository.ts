@@ -173,6 +173,9 @@ export class QueueRepository {
     const params: unknown[] = [workerId, now, worker.vram_gib, worker.ram_gib, worker.hostname];
     const where = [
       `status = 'pending'`,
+      // A retry waits out its backoff, and the worker whose attempt failed stays off it twice as long.
+      `(not_before IS NULL OR not_before <= $2)`,
+      `(avoid_worker_id IS NULL OR avoid_worker_id <> $1 OR avoid_until <= $2)`,
       ...(worker.cuda ? [] : [`require_cuda = 0`]),
       `min_vram_gib <= $3`,
       `min_ram_gib <= $4`,
@@ -193,7 +196,7 @@ export class QueueRepository {
     const rows = await sql.rows<JobRow>(
       `UPDATE jobs
          SET status = 'claimed', attempts = attempts + 1, attempt = attempt + 1, progress = NULL, log_size = 0,
-             worker_id = $1,
+             not_before = NULL, avoid_worker_id = NULL, avoid_until = NULL, worker_id = $1,
              claimed_at = $2, heartbeat_at = $2, started_at = NULL, finished_at = NULL, updated_at = $2
        WHERE seq = (
            SELECT seq FROM jobs${this.dialect.claimIndexHint(index)}

@@ -35,6 +35,7 @@ import { JobFeed } from './job-feed';
 import { JOBS_OPTIONS, type JobsOptions } from './jobs.options';
 import { pendingReason } from './pending-reason';
 import { type JobSettingsRow, QueueRepository } from './queue.repository';
+import { retriesExitCode, retryWait } from './retry-policy';
 import { RunsRepository } from './runs.repository';
 import { WorkersRepository } from './workers.repository';
 import { workerRow, WorkersService } from './workers.service';
@@ -201,6 +202,8 @@ export class QueueService {
       if (!isHeldBy(row, req.worker_id)) throw new JobConflictError(notHeldMessage(row, req.worker_id));
       const attempts = Number(row.attempts);
       const maxAttempts = Number(row.max_attempts);
+      const byExitCode = !req.retryable && retriesExitCode(row, req.exit_code);
+      const retryable = req.retryable || byExitCode;
       const record: Partial<JobRow> = {
         error: req.error,
         exit_code: req.exit_code ?? null,
@@ -212,12 +215,15 @@ export class QueueService {
       if (req.release) {
         patch = { ...BACK_TO_PENDING, ...record, attempts: Math.max(0, attempts - 1) };
         reason = `released by ${req.worker_id}, attempt not counted: ${firstLine(req.error)}`;
-      } else if (req.retryable && attempts < maxAttempts) {
-        patch = { ...BACK_TO_PENDING, ...record };
-        reason = `failed on ${req.worker_id} (attempt ${attempts} of ${maxAttempts}), will retry: ${firstLine(req.error)}`;
+      } else if (retryable && attempts < maxAttempts) {
+        const wait = retryWait(row, attempts, new Date(now), req.worker_id);
+        patch = { ...BACK_TO_PENDING, ...record, ...wait };
+        const when = wait.not_before ? `at ${wait.not_before}` : 'at once';
+        const because = byExitCode ? ` (exit code ${req.exit_code} is in retry_on_exit_codes)` : '';
+        reason = `failed on ${req.worker_id} (attempt ${attempts} of ${maxAttempts}), will retry ${when}${because}: ${firstLine(req.error)}`;
       } else {
         patch = { ...record, status: 'failed', worker_id: null, finished_at: now };
-        const why = req.retryable
+        const why = retryable
           ? `no attempts left (${attempts} of ${maxAttempts})`
           : `attempt ${attempts} of ${maxAttempts}`;
         reason = `failed on ${req.worker_id} (${why}): ${firstLine(req.error)}`;
@@ -297,7 +303,7 @@ export class QueueService {
       const found = await this.mustFind(sql, id, false);
       return [found, await this.repo.findEvents(sql, id), await this.runs.findRuns(sql, id)] as const;
     });
-    const job = toJobView(row);
+    const job = toJobView(row, this.now());
     return {
       ...job,
       events: events.map(toJobEvent),
@@ -316,7 +322,7 @@ export class QueueService {
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       return {
-        jobs: page.map(toJobView),
+        jobs: page.map((row) => toJobView(row, this.now())),
         counts: await this.repo.countByStatus(sql),
         next_cursor: rows.length > limit ? encodeCursor(last) : null,
       };
@@ -496,6 +502,9 @@ export class QueueService {
   }
 
   private async pendingReasonOf(job: JobView): Promise<string> {
+    if (job.not_before !== null) {
+      return `retrying at ${job.not_before} after attempt ${job.attempts} failed: ${firstLine(job.error ?? 'no error given')}`;
+    }
     const online = await this.workers.online();
     return pendingReason(
       job,
@@ -572,6 +581,8 @@ function newJobRow(spec: JobSpec, settings: JobSettings, seq: number, now: strin
     progress: null,
     log_size: 0,
     not_before: null,
+    avoid_worker_id: null,
+    avoid_until: null,
   };
 }
 

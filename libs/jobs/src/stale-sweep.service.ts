@@ -5,6 +5,7 @@ import { JOBS_OPTIONS, JobsOptions } from './jobs.options';
 import { JobFeed } from './job-feed';
 import { BACK_TO_PENDING, type JobRow, toJobView } from './job-row';
 import { QueueRepository } from './queue.repository';
+import { retryWait } from './retry-policy';
 
 export interface SweepResult {
   requeued: number;
@@ -49,7 +50,7 @@ export class StaleSweepService {
     const exhausted = Number(job.attempts) >= Number(job.max_attempts);
     const patch: Partial<JobRow> = exhausted
       ? { status: 'failed', worker_id: null, finished_at: at, error, exit_code: null, updated_at: at }
-      : { ...BACK_TO_PENDING, error, exit_code: null, updated_at: at };
+      : { ...BACK_TO_PENDING, error, exit_code: null, updated_at: at, ...retryWait(job, Number(job.attempts), now, job.worker_id) };
     const updated = await this.db.write(async (sql) => {
       const row = await this.repo.updateJob(sql, job.id, patch, {
         status: [job.status],

@@ -43,6 +43,8 @@ describe('StaleSweepService', () => {
     const first = await claim('lab1');
     h.clock.advance(601);
     await h.sweep.sweep();
+    // The sweep's retry waits out its backoff too (30 s, the default).
+    h.clock.advance(30);
     await claim('lab2');
     h.clock.advance(900);
     expect(await h.sweep.sweep()).toEqual({ requeued: 0, failed: 1 });
