@@ -1,11 +1,13 @@
 import { claimBody, Harness, operator, startReceiver } from '../support/receiver.harness';
 import { jobsToml } from '../support/manifest.fixtures';
+import { bundleBytes } from '../support/jobs.testing';
+import { sha256 } from '../support/bundles';
 
 const ONE = jobsToml([{ model: 'gbt', mode: 'realistic', seed: 1 }]);
 
 describe('long-poll claims (SPEC §10 wait_s)', () => {
   let h: Harness;
-  const inject = (method: 'GET' | 'POST', url: string, payload?: unknown, headers: Record<string, string> = {}) =>
+  const inject = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown, headers: Record<string, string> = {}) =>
     h.app.inject({ method, url, payload: payload as object, headers });
   /** A claim held up to `waitS`; resolves with its answer. */
   const held = (worker: string, waitS = 30) => inject('POST', `/v1/job/claim?wait_s=${waitS}`, claimBody(worker));
@@ -57,6 +59,24 @@ describe('long-poll claims (SPEC §10 wait_s)', () => {
     const answer = await held('lab2');
     expect(answer.json().job).toMatchObject({ id: job.id, worker_id: 'lab2', attempts: 2 });
     expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(failed.json().not_before));
+  });
+
+  it('is answered when the last job another runs after completes', async () => {
+    h = await startReceiver(
+      jobsToml([
+        { model: 'gbt', mode: 'train', name: 'train' },
+        { model: 'gbt', mode: 'ensemble', after: ['train'] },
+      ]),
+    );
+    const train = (await held('lab1')).json().job;
+    const waiting = held('lab2');
+    await settle();
+    const bundle = bundleBytes('trained');
+    await inject('PUT', `/v1/model/${train.id}`, bundle, { 'content-type': 'application/zstd', 'x-worker-id': 'lab1' });
+    await inject('POST', `/v1/job/${train.id}/complete`, { worker_id: 'lab1', artifact_sha256: sha256(bundle) });
+    const answer = (await waiting).json();
+    expect(answer.job).toMatchObject({ mode: 'ensemble', worker_id: 'lab2' });
+    expect(answer.inputs).toEqual([expect.objectContaining({ job_id: train.id, artifact_sha256: sha256(bundle) })]);
   });
 
   it('is answered by a reload that opens a host to a job it could not run before', async () => {

@@ -123,10 +123,23 @@ export interface ClaimRequest {
   deny_jobs?: string[];
 }
 
+/** A dependency's bundle a job gets as its input (SPEC §10 pipelines), as job.json lists it without `dir`. */
+export interface JobInput {
+  job_id: string;
+  name: string | null;
+  model: string;
+  mode: string;
+  seed: number;
+  hyper: Record<string, unknown>;
+  artifact_sha256: string;
+}
+
 export interface ClaimResponse {
   job: JobView;
   heartbeat_interval_s: number;
   stale_after_s: number;
+  /** The completed jobs this one runs after, whose bundles it reads (SPEC §10 pipelines). */
+  inputs: JobInput[];
 }
 
 export interface HeartbeatRequest {

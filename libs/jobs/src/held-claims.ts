@@ -5,9 +5,14 @@ import { type FeedChange, JobFeed } from './job-feed';
 import { JOBS_OPTIONS, type JobsOptions } from './jobs.options';
 import { QueueService } from './queue.service';
 
-/** Whether a change may have made a job claimable for some worker: a job back to pending, a reload. */
+/**
+ * Whether a change may have made a job claimable for some worker: a job back
+ * to pending, a reload, a completed job (another may run after it).
+ */
 const mayFreeAJob = (change: FeedChange) =>
-  change.kind === 'claimable' || change.kind === 'jobs' || (change.kind === 'job' && change.job.status === 'pending');
+  change.kind === 'claimable' ||
+  change.kind === 'jobs' ||
+  (change.kind === 'job' && (change.job.status === 'pending' || change.job.status === 'completed'));
 
 /**
  * Long-poll claims (SPEC §10): a claim that finds nothing waits, costing no

@@ -1,4 +1,4 @@
-import type { JobEvent, JobRun, JobStatus, JobView } from '@cis490/contract';
+import type { JobEvent, JobInput, JobRun, JobStatus, JobView } from '@cis490/contract';
 import type { RunRow } from './runs.repository';
 
 /** Columns that hold JSON text, and flags stored as 0/1 (the same SQL on SQLite and PostgreSQL). */
@@ -24,6 +24,8 @@ export type JobRow = Omit<JobView, JsonColumn | FlagColumn> & {
   require_cuda: number;
   prefer_cuda: number;
   in_manifest: number;
+  /** JSON: the ids of the jobs `after` names, each of which must be completed first (SPEC §10). */
+  after_ids: string;
   /** The worker whose attempt failed may not claim the job again before `avoid_until` (SPEC §10). */
   avoid_worker_id: string | null;
   avoid_until: string | null;
@@ -103,6 +105,19 @@ export function toJobView(row: JobRow, now?: string): JobView {
     progress: row.progress === null ? null : JSON.parse(row.progress),
     log_size: Number(row.log_size),
     not_before: row.not_before !== null && now !== undefined && row.not_before <= now ? null : row.not_before,
+  };
+}
+
+/** A completed dependency as the job that runs after it reads it. */
+export function toJobInput(row: JobRow): JobInput {
+  return {
+    job_id: row.id,
+    name: row.name,
+    model: row.model,
+    mode: row.mode,
+    seed: Number(row.seed),
+    hyper: JSON.parse(row.hyper),
+    artifact_sha256: row.artifact_sha256 as string,
   };
 }
 

@@ -108,4 +108,21 @@ describeOnPostgres('the queue on PostgreSQL', () => {
     const board = await h.module.get(ResultsService).results({ model: 'gbt' });
     expect(board).toMatchObject({ metric: 'acc', results: [{ job_id: job.id, seed: 0, metrics: { acc: 0.5 } }] });
   });
+
+  it('holds a pipeline job until the jobs it runs after are completed, in the claim itself', async () => {
+    await h.queue.reload(
+      manifestOf([
+        { mode: 'train', name: 'train' },
+        { mode: 'ensemble', after: ['train'], priority: 5 },
+      ]),
+    );
+    const train = await h.mustClaim('w1');
+    expect(train.mode).toBe('train');
+    expect(await h.claim(claimRequest('w2', capability()))).toBeNull();
+    const sha = await h.storeBundle(train.id, bundleBytes('trained'));
+    await h.queue.complete(train.id, { worker_id: 'w1', artifact_sha256: sha });
+    const answer = (await h.queue.claim(claimRequest('w2', capability())))!;
+    expect(answer.job.mode).toBe('ensemble');
+    expect(answer.inputs).toEqual([expect.objectContaining({ job_id: train.id, name: 'train', artifact_sha256: sha })]);
+  });
 });

@@ -34,6 +34,7 @@ export type JobSettingsRow = Pick<
   | 'gpus'
   | 'name'
   | 'after'
+  | 'after_ids'
   | 'retry_on_exit_codes'
   | 'retry_backoff_s'
   | 'retry_backoff_max_s'
@@ -149,7 +150,7 @@ export class QueueRepository {
   async findAllSettings(sql: Sql): Promise<JobSettingsRow[]> {
     return sql.rows<JobSettingsRow>(
       `SELECT id, manifest_order, require_cuda, prefer_cuda, min_vram_gib, min_ram_gib, allowed_hosts,
-              priority, max_attempts, timeout_s, gpus, name, after, retry_on_exit_codes, retry_backoff_s,
+              priority, max_attempts, timeout_s, gpus, name, after, after_ids, retry_on_exit_codes, retry_backoff_s,
               retry_backoff_max_s, in_manifest
        FROM jobs`,
     );
@@ -176,6 +177,10 @@ export class QueueRepository {
       // A retry waits out its backoff, and the worker whose attempt failed stays off it twice as long.
       `(not_before IS NULL OR not_before <= $2)`,
       `(avoid_worker_id IS NULL OR avoid_worker_id <> $1 OR avoid_until <= $2)`,
+      // A pipeline's job waits until every job it runs after is completed.
+      `(after_ids = '[]' OR NOT EXISTS (
+         SELECT 1 FROM ${this.dialect.jsonArrayValues('jobs.after_ids', 'dep_id')}
+         JOIN jobs dep ON dep.id = dep_id.value WHERE dep.status <> 'completed'))`,
       ...(worker.cuda ? [] : [`require_cuda = 0`]),
       `min_vram_gib <= $3`,
       `min_ram_gib <= $4`,

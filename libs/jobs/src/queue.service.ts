@@ -30,7 +30,7 @@ import {
   JobConflictError,
   JobNotFoundError,
 } from './errors';
-import { BACK_TO_PENDING, JobRow, jobRuns, NewJobEvent, toJobEvent, toJobView } from './job-row';
+import { BACK_TO_PENDING, JobRow, jobRuns, NewJobEvent, toJobEvent, toJobInput, toJobView } from './job-row';
 import { JobFeed } from './job-feed';
 import { JOBS_OPTIONS, type JobsOptions } from './jobs.options';
 import { pendingReason } from './pending-reason';
@@ -110,7 +110,7 @@ export class QueueService {
       deny_jobs: req.deny_jobs,
     };
     const worker = effectiveWorker(sighting, this.manifest.hostFor(req.hostname));
-    const job = await this.db.write(async (sql) => {
+    const claimed = await this.db.write(async (sql) => {
       const now = this.now();
       await this.workersRepo.upsert(sql, workerRow(req.worker_id, sighting, now));
       const row = await this.repo.claim(sql, worker, req.worker_id, now);
@@ -123,12 +123,17 @@ export class QueueService {
         `claimed by ${req.worker_id} (attempt ${row.attempts} of ${row.max_attempts})`,
         now,
       );
-      return toJobView(row);
+      const dependencies = row.after_ids === '[]' ? [] : await this.repo.findJobs(sql, JSON.parse(row.after_ids));
+      return { job: toJobView(row), inputs: dependencies.map(toJobInput) };
     });
     this.feed.publish({ kind: 'worker', worker_id: req.worker_id });
-    if (!job) return null;
-    this.feed.transition(job);
-    return { job, heartbeat_interval_s: this.options.heartbeatIntervalS, stale_after_s: this.options.staleAfterS };
+    if (!claimed) return null;
+    this.feed.transition(claimed.job);
+    return {
+      ...claimed,
+      heartbeat_interval_s: this.options.heartbeatIntervalS,
+      stale_after_s: this.options.staleAfterS,
+    };
   }
 
   /**
@@ -299,15 +304,16 @@ export class QueueService {
   /** The job with its history and, while pending, why no online worker has taken it. */
   async get(idOrPrefix: string): Promise<JobDetail> {
     const id = await this.idFor(idOrPrefix);
-    const [row, events, runs] = await this.db.read(async (sql) => {
+    const [row, events, runs, dependencies] = await this.db.read(async (sql) => {
       const found = await this.mustFind(sql, id, false);
-      return [found, await this.repo.findEvents(sql, id), await this.runs.findRuns(sql, id)] as const;
+      const after = found.after_ids === '[]' ? [] : await this.repo.findJobs(sql, JSON.parse(found.after_ids));
+      return [found, await this.repo.findEvents(sql, id), await this.runs.findRuns(sql, id), after] as const;
     });
     const job = toJobView(row, this.now());
     return {
       ...job,
       events: events.map(toJobEvent),
-      pending_reason: job.status === 'pending' ? await this.pendingReasonOf(job) : null,
+      pending_reason: job.status === 'pending' ? await this.pendingReasonOf(job, dependencies) : null,
       runs: jobRuns(job.attempt, events, runs),
     };
   }
@@ -362,7 +368,7 @@ export class QueueService {
       for (const spec of manifest.jobs) {
         if (inManifest.has(spec.id)) continue;
         inManifest.add(spec.id);
-        const settings = settingsOf(spec);
+        const settings = settingsOf(spec, manifest.names);
         const old = known.get(spec.id);
         if (!old) {
           added.push(newJobRow(spec, settings, ++seq, now));
@@ -501,7 +507,9 @@ export class QueueService {
     ]);
   }
 
-  private async pendingReasonOf(job: JobView): Promise<string> {
+  private async pendingReasonOf(job: JobView, dependencies: JobRow[]): Promise<string> {
+    const waiting = dependencyReason(job, dependencies);
+    if (waiting) return waiting;
     if (job.not_before !== null) {
       return `retrying at ${job.not_before} after attempt ${job.attempts} failed: ${firstLine(job.error ?? 'no error given')}`;
     }
@@ -519,9 +527,26 @@ export class QueueService {
   }
 }
 
+/**
+ * Why a job waits for the jobs it runs after (SPEC §10): `blocked: …` when
+ * one of them failed or was cancelled, else `waiting for NAME: k of n
+ * completed` for the first name not done; null when all are completed.
+ */
+function dependencyReason(job: JobView, dependencies: JobRow[]): string | null {
+  const ended = dependencies.find((d) => d.status === 'failed' || d.status === 'cancelled');
+  if (ended) return `blocked: ${ended.name ?? ended.model} job ${short(ended.id)} ${ended.status}`;
+  for (const name of job.after) {
+    const covered = dependencies.filter((d) => d.name === name);
+    const done = covered.filter((d) => d.status === 'completed').length;
+    if (done < covered.length) return `waiting for ${name}: ${done} of ${covered.length} completed`;
+  }
+  return null;
+}
+
 type JobSettings = Omit<JobSettingsRow, 'id'>;
 
-function settingsOf(spec: JobSpec): JobSettings {
+/** Settings as stored; `names` resolves `after` to the ids of the jobs each name covers. */
+function settingsOf(spec: JobSpec, names: Manifest['names']): JobSettings {
   return {
     manifest_order: spec.manifest_order,
     require_cuda: spec.require_cuda ? 1 : 0,
@@ -535,6 +560,7 @@ function settingsOf(spec: JobSpec): JobSettings {
     gpus: spec.gpus,
     name: spec.name,
     after: JSON.stringify(spec.after),
+    after_ids: JSON.stringify([...new Set(spec.after.flatMap((name) => names[name] ?? []))]),
     retry_on_exit_codes: JSON.stringify(spec.retry_on_exit_codes),
     retry_backoff_s: spec.retry_backoff_s,
     retry_backoff_max_s: spec.retry_backoff_max_s,

@@ -6,6 +6,7 @@ import {
 } from 'class-validator';
 import {
   ClaimRequest,
+  ClaimResponse,
   CompleteRequest,
   DEFAULT_PAGE_SIZE,
   FailRequest,
@@ -15,6 +16,7 @@ import {
   JobCounts,
   JobDetail,
   JobEvent,
+  JobInput,
   JobListQuery,
   JobPage,
   JobStatus,
@@ -226,10 +228,22 @@ export class JobPageDto implements JobPage {
   @ApiProperty({ type: String, nullable: true }) next_cursor: string | null;
 }
 
-export class ClaimAnswerDto {
+export class JobInputDto implements JobInput {
+  @ApiProperty() job_id: string;
+  @ApiProperty({ type: String, nullable: true }) name: string | null;
+  @ApiProperty() model: string;
+  @ApiProperty() mode: string;
+  @ApiProperty() seed: number;
+  @ApiProperty({ type: 'object', additionalProperties: true }) hyper: Record<string, unknown>;
+  @ApiProperty() artifact_sha256: string;
+}
+
+export class ClaimAnswerDto implements ClaimResponse {
   @ApiProperty({ type: JobDto }) job: JobDto;
   @ApiProperty({ example: 30 }) heartbeat_interval_s: number;
   @ApiProperty({ example: 600 }) stale_after_s: number;
+  @ApiProperty({ type: [JobInputDto], description: 'the completed jobs this one runs after: download each bundle as its input' })
+  inputs: JobInputDto[];
 }
 
 export class HeartbeatAnswerDto implements HeartbeatResponse {

@@ -19,6 +19,8 @@ export class Scheduling1764900000000 implements MigrationInterface {
     await queryRunner.query(`ALTER TABLE jobs ADD COLUMN retry_backoff_max_s INTEGER NOT NULL DEFAULT 3600`);
     await queryRunner.query(`ALTER TABLE jobs ADD COLUMN name TEXT`);
     await queryRunner.query(`ALTER TABLE jobs ADD COLUMN after TEXT NOT NULL DEFAULT '[]'`);
+    // `after` resolved to the ids of the jobs its names cover, at each reload: the claim checks those.
+    await queryRunner.query(`ALTER TABLE jobs ADD COLUMN after_ids TEXT NOT NULL DEFAULT '[]'`);
     await queryRunner.query(`ALTER TABLE jobs ADD COLUMN not_before TEXT`);
     await queryRunner.query(`ALTER TABLE jobs ADD COLUMN avoid_worker_id TEXT`);
     await queryRunner.query(`ALTER TABLE jobs ADD COLUMN avoid_until TEXT`);
@@ -28,7 +30,7 @@ export class Scheduling1764900000000 implements MigrationInterface {
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP INDEX idx_jobs_name`);
-    for (const column of ['avoid_until', 'avoid_worker_id', 'not_before', 'after', 'name', 'retry_backoff_max_s', 'retry_backoff_s', 'retry_on_exit_codes', 'gpus']) {
+    for (const column of ['avoid_until', 'avoid_worker_id', 'not_before', 'after_ids', 'after', 'name', 'retry_backoff_max_s', 'retry_backoff_s', 'retry_on_exit_codes', 'gpus']) {
       await queryRunner.query(`ALTER TABLE jobs DROP COLUMN ${column}`);
     }
   }
