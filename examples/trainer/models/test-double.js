@@ -24,6 +24,8 @@ const hyper = {
   ignore_sigterm: { ...bool(), default: false },
   // No default, like print_lines: e.g. "SIGKILL" ends the trainer as the kernel's OOM killer would.
   kill_signal: string(),
+  // No default: lists the files of CIS490_INPUTS_DIR in metrics.json, as `inputs`.
+  read_inputs: bool(),
 };
 
 // The grandchild outlives the trainer's own sleep by this much, so a worker
@@ -136,9 +138,22 @@ async function run(job, hp, outDir, { log, writeJson, progress }) {
   if (hp.kill_signal !== undefined) process.kill(process.pid, hp.kill_signal);
   if (hp.exit_code === 0) {
     writeJson('model.json', { model: job.model, mode: job.mode, seed: job.seed, hyper: hp });
-    writeJson('metrics.json', { slept_s: hp.sleep_s, bytes_written: hp.write_bytes });
+    writeJson('metrics.json', {
+      slept_s: hp.sleep_s,
+      bytes_written: hp.write_bytes,
+      ...(hp.read_inputs && { inputs: listFiles(process.env.CIS490_INPUTS_DIR) }),
+    });
   }
   return hp.exit_code;
+}
+
+/** Every file under `dir`, as sorted paths relative to it; [] without a dir. */
+function listFiles(dir) {
+  if (!dir || !fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath ?? e.path, e.name)))
+    .sort();
 }
 
 module.exports = { hyper, run, printedLine };

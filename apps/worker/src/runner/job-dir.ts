@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { JOB_ID_PATTERN, type JobView } from '@cis490/contract';
+import { JOB_ID_PATTERN, type JobInput, type JobView } from '@cis490/contract';
 
 /** Where one job runs: `<work_dir>/<job_id>/`, with the trainer's inputs and outputs. */
 export interface JobDir {
@@ -12,6 +12,8 @@ export interface JobDir {
   logFile: string;
   /** Where the trainer may append progress lines (SPEC §9); not part of the bundle. */
   progressFile: string;
+  /** The bundles of the jobs this one runs after, one dir each by job id (SPEC §10); not part of the bundle. */
+  inputsDir: string;
 }
 
 export function jobDirOf(workDir: string, jobId: string): JobDir {
@@ -25,19 +27,26 @@ export function jobDirOf(workDir: string, jobId: string): JobDir {
     bundle: path.join(dir, 'bundle.tar.zst'),
     logFile: path.join(dir, 'trainer.log'),
     progressFile: path.join(dir, 'progress.jsonl'),
+    inputsDir: path.join(dir, 'inputs'),
   };
 }
+
+/** Where one input is unpacked. */
+export const inputDirOf = (d: JobDir, input: JobInput) => path.join(d.inputsDir, input.job_id);
 
 /**
  * A fresh dir for this attempt: whatever an earlier attempt left (outputs, a
  * half-written bundle) must not end up in this one's bundle. `out/` exists
  * from the start, so a trainer that writes nothing still gives a bundle.
  */
-export async function prepareJobDir(workDir: string, job: JobView): Promise<JobDir> {
+export async function prepareJobDir(workDir: string, job: JobView, inputs: JobInput[] = []): Promise<JobDir> {
   const d = jobDirOf(workDir, job.id);
   await fsp.rm(d.dir, { recursive: true, force: true });
   await fsp.mkdir(d.outDir, { recursive: true });
-  await fsp.writeFile(d.jobFile, `${JSON.stringify(job, null, 2)}\n`);
+  await fsp.mkdir(d.inputsDir, { recursive: true });
+  // job.json lists each input with the dir it is unpacked into (SPEC §10).
+  const listed = inputs.map((input) => ({ ...input, dir: inputDirOf(d, input) }));
+  await fsp.writeFile(d.jobFile, `${JSON.stringify({ ...job, inputs: listed }, null, 2)}\n`);
   return d;
 }
 
@@ -53,6 +62,7 @@ export function trainerEnv(base: NodeJS.ProcessEnv, job: JobView, d: JobDir): No
     CIS490_SEED: String(job.seed),
     CIS490_HYPER: JSON.stringify(job.hyper),
     CIS490_PROGRESS_FILE: d.progressFile,
+    CIS490_INPUTS_DIR: d.inputsDir,
   };
 }
 

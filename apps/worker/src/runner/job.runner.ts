@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { promises as fsp } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { BundlePacker, PackResult } from '@cis490/artifacts';
+import { BundlePacker, PackResult, unpackBundle } from '@cis490/artifacts';
 import { CallOptions, ReceiverClient, ReceiverError } from '@cis490/client';
-import type { ClaimResponse, FailRequest, JobView, UploadResult } from '@cis490/contract';
+import type { ClaimResponse, FailRequest, JobInput, JobView, UploadResult } from '@cis490/contract';
 import type { WorkerConfig } from '../worker.config';
 import { ForwardingLoop } from './forwarding.loop';
 import { HeartbeatLoop } from './heartbeat.loop';
-import { InvalidMetricsError, JobDir, prepareJobDir, readMetrics, trainerEnv } from './job-dir';
+import { inputDirOf, InvalidMetricsError, JobDir, prepareJobDir, readMetrics, trainerEnv } from './job-dir';
 import { Shutdown } from './shutdown';
 import { TrainerExit, TrainerProcess } from './trainer.process';
 import { formatBytes, formatSeconds, oneLine, shortId, WorkerLog } from './worker.log';
@@ -59,6 +59,8 @@ export class JobRunner {
 /** The state of one job on this worker, from claim to the last report. */
 class JobRun {
   private readonly job: JobView;
+  /** The completed jobs this one runs after (an older receiver sends none). */
+  private readonly inputs: JobInput[];
   private readonly tag: string;
   private readonly beats: HeartbeatLoop;
   /** Set once the trainer is started; a job can fail before (its dir could not be made). */
@@ -76,6 +78,7 @@ class JobRun {
     private readonly log: WorkerLog,
   ) {
     this.job = claim.job;
+    this.inputs = claim.inputs ?? [];
     this.tag = `job ${shortId(claim.job.id)}`;
     this.beats = new HeartbeatLoop(
       client,
@@ -95,12 +98,16 @@ class JobRun {
     log.info(`${tag} ${job.model}/${job.mode} claimed (attempt ${job.attempts}/${job.max_attempts})`);
     let dir: JobDir;
     try {
-      dir = await prepareJobDir(this.config.workDir, job);
+      dir = await prepareJobDir(this.config.workDir, job, this.inputs);
     } catch (err) {
       // This host's disk, not the job: let another worker have it while attempts remain.
       return this.fail({ error: `cannot prepare the job dir: ${(err as Error).message}`, retryable: true });
     }
     if (shutdown.requested) return this.release();
+    // Beating from here: fetching inputs is part of the attempt, and a cancel stops it too.
+    this.beats.start();
+    const fetched = await this.fetchInputs(dir);
+    if (fetched) return fetched;
 
     const trainer = TrainerProcess.start({
       argv: this.config.trainerArgv,
@@ -115,7 +122,6 @@ class JobRun {
     const unforce = shutdown.onForce(() => trainer.kill());
     if (trainer.pid !== undefined) log.info(`${tag} trainer started pid ${trainer.pid}`);
 
-    this.beats.start();
     this.forwarding = new ForwardingLoop(
       this.client,
       { jobId: job.id, workerId: this.config.workerId, tag, logFile: dir.logFile, progressFile: dir.progressFile },
@@ -142,6 +148,29 @@ class JobRun {
       this.forwarding.stop();
       unforce();
     }
+  }
+
+  /**
+   * Downloads the bundle of each job this one runs after, checks it against
+   * its SHA-256 and unpacks it into `inputs/<job id>/` (SPEC §10). Answers
+   * how the job ended when it could not: a bundle that cannot be fetched is
+   * this attempt's failure, retried elsewhere while attempts remain.
+   */
+  private async fetchInputs(dir: JobDir): Promise<JobOutcome | null> {
+    const signal = AbortSignal.any([this.shutdown.signal, this.beats.cancelSignal]);
+    for (const input of this.inputs) {
+      const what = `input ${input.name ?? input.model} (job ${shortId(input.job_id)}, bundle ${input.artifact_sha256.slice(0, 12)})`;
+      try {
+        const download = await this.client.downloadModel(input.artifact_sha256, { signal });
+        await unpackBundle(download.body, inputDirOf(dir, input), input.artifact_sha256);
+        this.log.info(`${this.tag} ${what} unpacked`);
+      } catch (err) {
+        if (this.shutdown.requested) return this.release();
+        if (this.beats.cancelSignal.aborted) return this.cancelled();
+        return this.fail({ error: `cannot fetch ${what}: ${oneLine((err as Error).message)}`, retryable: true });
+      }
+    }
+    return null;
   }
 
   /** Waits for whichever comes first: the trainer's exit, a cancel, the timeout, a shutdown. */
