@@ -2,7 +2,7 @@
  * The job API's JSON shapes (SPEC §3), shared by the receiver's DTOs and the
  * typed client used by the worker and the CLI.
  */
-import type { Capability } from './capability.types';
+import type { Capability, FreeGpu } from './capability.types';
 import type { JobRun, ProgressPoint } from './live.types';
 
 export const JOB_STATUSES = ['pending', 'claimed', 'running', 'completed', 'failed', 'cancelled'] as const;
@@ -121,10 +121,16 @@ export interface ClaimRequest {
   capability: Capability;
   allow_jobs?: string[];
   deny_jobs?: string[];
+  /** The GPUs free for this claim (SPEC §10); absent = every GPU of `capability.gpus`. */
+  free_gpus?: FreeGpu[];
+  /** How many jobs the worker runs at once; 1 when absent. */
+  slots?: number;
 }
 
 export interface ClaimResponse {
   job: JobView;
+  /** Indices of the free GPUs the job now holds; empty for a job with `gpus = 0`. */
+  gpus: number[];
   heartbeat_interval_s: number;
   stale_after_s: number;
 }
@@ -166,6 +172,10 @@ export interface WorkerView {
   last_seen: string;
   online: boolean;
   current_job_ids: string[];
+  /** How many jobs the worker runs at once, as it last said. */
+  slots: number;
+  /** The jobs it holds now, with the GPU indices each was given. */
+  current_jobs: { job_id: string; gpus: number[] }[];
 }
 
 export interface ReloadResult {
