@@ -59,6 +59,8 @@ export class JobRunner {
 /** The state of one job on this worker, from claim to the last report. */
 class JobRun {
   private readonly job: JobView;
+  /** The GPU indices the receiver gave the job; undefined from a receiver that gives none. */
+  private readonly gpus?: number[];
   private readonly tag: string;
   private readonly beats: HeartbeatLoop;
   /** Set once the trainer is started; a job can fail before (its dir could not be made). */
@@ -76,6 +78,7 @@ class JobRun {
     private readonly log: WorkerLog,
   ) {
     this.job = claim.job;
+    this.gpus = claim.gpus;
     this.tag = `job ${shortId(claim.job.id)}`;
     this.beats = new HeartbeatLoop(
       client,
@@ -92,7 +95,8 @@ class JobRun {
 
   async run(): Promise<JobOutcome> {
     const { job, tag, log, shutdown } = this;
-    log.info(`${tag} ${job.model}/${job.mode} claimed (attempt ${job.attempts}/${job.max_attempts})`);
+    const on = this.gpus?.length ? ` on GPU ${this.gpus.join(',')}` : '';
+    log.info(`${tag} ${job.model}/${job.mode} claimed (attempt ${job.attempts}/${job.max_attempts})${on}`);
     let dir: JobDir;
     try {
       dir = await prepareJobDir(this.config.workDir, job);
@@ -107,7 +111,7 @@ class JobRun {
       jobFile: dir.jobFile,
       outDir: dir.outDir,
       cwd: dir.dir,
-      env: trainerEnv(process.env, job, dir),
+      env: trainerEnv(process.env, job, dir, this.gpus),
       logFile: dir.logFile,
     });
     this.trainer = trainer;
