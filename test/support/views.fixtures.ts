@@ -62,6 +62,8 @@ export function workerView(over: Partial<WorkerView> = {}): WorkerView {
     last_seen: '2026-11-28T12:00:00.000Z',
     online: true,
     current_job_ids: [],
+    slots: 1,
+    current_jobs: [],
     ...over,
   };
 }

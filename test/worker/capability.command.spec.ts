@@ -48,7 +48,14 @@ describe('cis490-worker capability, in process', () => {
     expect(run.stdout).toMatch(/^cuda +yes$/m);
     expect(run.stdout).toMatch(/^vram_gib +40$/m);
     expect(run.stdout).toMatch(/^cores +3$/m);
-    expect(run.stdout).toMatch(/^gpus +NVIDIA GeForce RTX 3090 \(24 GiB\), NVIDIA A100-SXM4-80GB \(80 GiB\)$/m);
+    expect(run.stdout).toMatch(/^gpus +0: NVIDIA GeForce RTX 3090 \(24 GiB\), 1: NVIDIA A100-SXM4-80GB \(80 GiB\)$/m);
+  });
+
+  it('shows each GPU with the index nvidia-smi gives it', async () => {
+    host('[ "$1" = "--query-gpu=index,name,memory.total" ] && printf "0, RTX 3090, 24576\\n2, RTX 4090, 24564\\n"');
+    const run = await runInProcess(WorkerModule, ['capability']);
+    expect(run.failure).toBeUndefined();
+    expect(run.stdout).toMatch(/^gpus +0: RTX 3090 \(24 GiB\), 2: RTX 4090 \(24 GiB\)$/m);
   });
 
   it('CIS490_CUDA=0 hides the GPUs nvidia-smi reports', async () => {

@@ -27,6 +27,7 @@ describe('loadWorkerConfig', () => {
       pollS: 10,
       claimWaitS: 30,
       killGraceS: 10,
+      slots: 'auto',
     });
   });
 
@@ -42,6 +43,7 @@ describe('loadWorkerConfig', () => {
       CIS490_POLL_S: '2.5',
       CIS490_CLAIM_WAIT_S: '0',
       CIS490_KILL_GRACE_S: '0',
+      CIS490_SLOTS: '3',
     };
     expect(load(env)).toMatchObject({
       receiverUrl: 'https://rx.lab:8471/fleet',
@@ -54,6 +56,7 @@ describe('loadWorkerConfig', () => {
       pollS: 2.5,
       claimWaitS: 0,
       killGraceS: 0,
+      slots: 3,
     });
     expect(load(env, { pollS: '1', workerId: 'other', allowJobs: '' })).toMatchObject({ pollS: 1, workerId: 'other', allowJobs: [] });
   });
@@ -85,6 +88,9 @@ describe('loadWorkerConfig', () => {
     ['CIS490_CLAIM_WAIT_S', '61'],
     ['CIS490_CLAIM_WAIT_S', '2.5'],
     ['CIS490_KILL_GRACE_S', '-1'],
+    ['CIS490_SLOTS', '0'],
+    ['CIS490_SLOTS', '1.5'],
+    ['CIS490_SLOTS', 'all'],
     ['CIS490_CORES', '0'],
     ['CIS490_CUDA', 'maybe'],
   ])('refuses %s=%j, naming it', (name, value) => {
@@ -93,6 +99,8 @@ describe('loadWorkerConfig', () => {
 
   it('names the flag when the bad value came from a flag', () => {
     expect(problem({ CIS490_POLL_S: '5' }, { pollS: 'soon' })).toBe('--poll-s must be a number of seconds >= 0.1, got "soon"');
+    expect(problem({}, { slots: 'many' })).toBe('--slots must be "auto" or a whole number from 1 to 256, got "many"');
+    expect(load({ CIS490_SLOTS: '4' }, { slots: 'auto' }).slots).toBe('auto');
     expect(problem({}, { claimWaitS: '90' })).toBe('--claim-wait-s must be a whole number of seconds from 0 to 60, got "90"');
   });
 });

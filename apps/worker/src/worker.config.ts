@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readCapabilityOverrides } from '@cis490/capability';
-import { DEFAULT_RECEIVER_URL, MAX_CLAIM_WAIT_S, NAME_PATTERN, normalizeReceiverUrl, WORKER_ID_PATTERN, WORKER_ID_RULE } from '@cis490/contract';
+import { DEFAULT_RECEIVER_URL, MAX_CLAIM_WAIT_S, MAX_SLOTS, NAME_PATTERN, normalizeReceiverUrl, WORKER_ID_PATTERN, WORKER_ID_RULE } from '@cis490/contract';
 import { parseTrainerCommand, resolveTrainerArgv } from './trainer-command';
 
 /** A bad setting; the message names the variable (or flag) it came from. */
@@ -20,6 +20,7 @@ export interface WorkerFlags {
   pollS?: string;
   claimWaitS?: string;
   killGraceS?: string;
+  slots?: string;
 }
 
 /** The worker's settings as the code uses them. */
@@ -40,6 +41,8 @@ export interface WorkerConfig {
   /** How long a claim is held on the receiver while nothing is eligible (long poll); 0 = answered at once. */
   claimWaitS: number;
   killGraceS: number;
+  /** Jobs run at once (SPEC §10); 'auto' = one per usable GPU, at least 1, decided once the GPUs are known. */
+  slots: number | 'auto';
 }
 
 export const DEFAULTS = {
@@ -48,6 +51,7 @@ export const DEFAULTS = {
   pollS: 10,
   claimWaitS: 30,
   killGraceS: 10,
+  slots: 'auto',
 } as const;
 
 const DECIMAL = /^\d+(\.\d+)?$/;
@@ -103,6 +107,7 @@ export function loadWorkerConfig(
     pollS: seconds(s('CIS490_POLL_S', '--poll-s', flags.pollS), DEFAULTS.pollS, 0.1),
     claimWaitS: claimWait(s('CIS490_CLAIM_WAIT_S', '--claim-wait-s', flags.claimWaitS)),
     killGraceS: seconds(s('CIS490_KILL_GRACE_S', '--kill-grace-s', flags.killGraceS), DEFAULTS.killGraceS, 0),
+    slots: slots(s('CIS490_SLOTS', '--slots', flags.slots)),
   };
 }
 
@@ -141,6 +146,19 @@ function claimWait({ name, value }: Setting): number {
     throw new ConfigError(`${name} must be a whole number of seconds from 0 to ${MAX_CLAIM_WAIT_S}, got ${JSON.stringify(value)}`);
   }
   return Number(value);
+}
+
+function slots({ name, value }: Setting): number | 'auto' {
+  if (value === undefined || value === 'auto') return DEFAULTS.slots;
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > MAX_SLOTS) {
+    throw new ConfigError(`${name} must be "auto" or a whole number from 1 to ${MAX_SLOTS}, got ${JSON.stringify(value)}`);
+  }
+  return Number(value);
+}
+
+/** The slots in force: as configured, or with 'auto' one per usable GPU, at least 1. */
+export function slotsFor(configured: number | 'auto', usableGpus: number): number {
+  return configured === 'auto' ? Math.max(1, usableGpus) : configured;
 }
 
 function seconds({ name, value }: Setting, fallback: number, min: number): number {

@@ -26,7 +26,23 @@ const hyper = {
   kill_signal: string(),
   // No default: lists the files of CIS490_INPUTS_DIR in metrics.json, as `inputs`.
   read_inputs: bool(),
+  // A dir where the trainer records the GPUs it was given and when it ran: <job id>.start.json, then .end.json.
+  record_dir: string(),
 };
+
+/** What a test of the worker's slots reads: the GPUs this trainer may see, and the time. */
+function record(dir, job, stage) {
+  if (dir === undefined) return;
+  const entry = {
+    job_id: job.id,
+    cuda_visible_devices: process.env.CUDA_VISIBLE_DEVICES ?? null,
+    cis490_gpus: process.env.CIS490_GPUS ?? null,
+    at: Date.now(),
+  };
+  const file = path.join(dir, `${job.id}.${stage}.json`);
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify(entry));
+  fs.renameSync(`${file}.tmp`, file);
+}
 
 // The grandchild outlives the trainer's own sleep by this much, so a worker
 // that kills only the trainer (not its group) leaves it visibly running.
@@ -120,6 +136,7 @@ async function printAndReport(hp, { log, progress }) {
 
 /** Returns the exit code; writes model.json and metrics.json only on 0. */
 async function run(job, hp, outDir, { log, writeJson, progress }) {
+  record(hp.record_dir, job, 'start');
   if (hp.ignore_sigterm) process.on('SIGTERM', () => log('SIGTERM ignored'));
   const child = hp.spawn_child ? await spawnChild(outDir, hp) : null;
   if (child) log(`spawned child ${child.pid}`);
@@ -144,6 +161,7 @@ async function run(job, hp, outDir, { log, writeJson, progress }) {
       ...(hp.read_inputs && { inputs: listFiles(process.env.CIS490_INPUTS_DIR) }),
     });
   }
+  record(hp.record_dir, job, 'end');
   return hp.exit_code;
 }
 

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import os from 'node:os';
-import { Capability, Gpu } from '@cis490/contract';
+import type { Capability, FreeGpu } from '@cis490/contract';
 import { applyCapabilityOverrides, readCapabilityOverrides } from './capability.overrides';
-import { parseNvidiaSmi } from './nvidia-smi.parser';
+import { parseIndexedNvidiaSmi } from './nvidia-smi.parser';
 import { runProbe } from './probe.runner';
 
 export interface DetectCapabilityOptions {
@@ -21,13 +21,20 @@ export const DEFAULT_TORCH_PROBE_TIMEOUT_MS = 15_000;
 const round1 = (n: number): number => Math.round(n * 10) / 10;
 const GIT_COMMIT = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
-export async function probeGpus(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Gpu[]> {
+/** Every GPU nvidia-smi lists, in its order, with the index CUDA_VISIBLE_DEVICES takes. */
+export async function probeGpus(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<FreeGpu[]> {
   const out = await runProbe(
     'nvidia-smi',
-    ['--query-gpu=name,memory.total', '--format=csv,noheader,nounits'],
+    ['--query-gpu=index,name,memory.total', '--format=csv,noheader,nounits'],
     { env, timeoutMs },
   );
-  return out === null ? [] : parseNvidiaSmi(out);
+  return out === null ? [] : parseIndexedNvidiaSmi(out);
+}
+
+/** The capability, and the GPUs it lists with their indices (none when CUDA is hidden). */
+export interface HostDetection {
+  capability: Capability;
+  gpus: FreeGpu[];
 }
 
 export async function probeTorchVersion(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string | null> {
@@ -49,6 +56,11 @@ export async function probeGitCommit(dir: string, env: NodeJS.ProcessEnv, timeou
  * invalid override in the environment.
  */
 export async function detectCapability(opts: DetectCapabilityOptions = {}): Promise<Capability> {
+  return (await detectHost(opts)).capability;
+}
+
+/** `detectCapability`, keeping each GPU's index for the worker's slots (SPEC §10). */
+export async function detectHost(opts: DetectCapabilityOptions = {}): Promise<HostDetection> {
   const env = opts.env ?? process.env;
   const overrides = readCapabilityOverrides(env);
   const timeoutMs = opts.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
@@ -65,13 +77,14 @@ export async function detectCapability(opts: DetectCapabilityOptions = {}): Prom
     ram_gib: round1(os.totalmem() / 1024 ** 3),
     cuda: gpus.length > 0,
     vram_gib: gpus.reduce((max, gpu) => Math.max(max, gpu.vram_gib), 0),
-    gpus,
+    gpus: gpus.map(({ name, vram_gib }) => ({ name, vram_gib })),
     torch_version: torchVersion,
     git_commit: gitCommit,
     platform: process.platform,
     arch: process.arch,
   };
-  return applyCapabilityOverrides(detected, overrides);
+  const capability = applyCapabilityOverrides(detected, overrides);
+  return { capability, gpus: capability.cuda ? gpus : [] };
 }
 
 /** `detectCapability` for injection: what the worker's commands and its self-test ask of the host. */
@@ -79,5 +92,9 @@ export async function detectCapability(opts: DetectCapabilityOptions = {}): Prom
 export class CapabilityDetector {
   detect(opts: DetectCapabilityOptions = {}): Promise<Capability> {
     return detectCapability(opts);
+  }
+
+  detectHost(opts: DetectCapabilityOptions = {}): Promise<HostDetection> {
+    return detectHost(opts);
   }
 }

@@ -1,4 +1,4 @@
-import { parseNvidiaSmi } from './nvidia-smi.parser';
+import { parseIndexedNvidiaSmi, parseNvidiaSmi } from './nvidia-smi.parser';
 
 describe('parseNvidiaSmi', () => {
   it('reads several GPUs, names with spaces and dashes, MiB to GiB at one decimal', () => {
@@ -50,5 +50,22 @@ describe('parseNvidiaSmi', () => {
 
   it('returns no GPU for empty output', () => {
     expect(parseNvidiaSmi('')).toEqual([]);
+  });
+});
+
+describe('parseIndexedNvidiaSmi', () => {
+  it('keeps the index nvidia-smi gives, and a comma in a name', () => {
+    expect(parseIndexedNvidiaSmi('0, NVIDIA H200, 143771\n1, Odd, Name, 8192\n3, RTX 4090, [N/A]\n')).toEqual([
+      { index: 0, name: 'NVIDIA H200', vram_gib: 140.4 },
+      { index: 1, name: 'Odd, Name', vram_gib: 8 },
+      { index: 3, name: 'RTX 4090', vram_gib: 0 },
+    ]);
+  });
+
+  it('indexes lines without an index by their place', () => {
+    expect(parseIndexedNvidiaSmi('RTX 3090, 24576\nRTX 3090, 24576\n')).toEqual([
+      { index: 0, name: 'RTX 3090', vram_gib: 24 },
+      { index: 1, name: 'RTX 3090', vram_gib: 24 },
+    ]);
   });
 });

@@ -4,6 +4,15 @@ export interface Gpu {
   vram_gib: number;
 }
 
+/**
+ * A GPU a worker offers with a claim (SPEC §10): not held by its running jobs
+ * nor busy with other work. `index` is its place in nvidia-smi's order, the
+ * number CUDA_VISIBLE_DEVICES takes.
+ */
+export interface FreeGpu extends Gpu {
+  index: number;
+}
+
 /** What a worker host can do: SPEC §3 `capability`. */
 export interface Capability {
   hostname: string;

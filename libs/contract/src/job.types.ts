@@ -2,7 +2,7 @@
  * The job API's JSON shapes (SPEC §3), shared by the receiver's DTOs and the
  * typed client used by the worker and the CLI.
  */
-import type { Capability } from './capability.types';
+import type { Capability, FreeGpu } from './capability.types';
 import type { JobRun, ProgressPoint } from './live.types';
 
 export const JOB_STATUSES = ['pending', 'claimed', 'running', 'completed', 'failed', 'cancelled'] as const;
@@ -121,6 +121,10 @@ export interface ClaimRequest {
   capability: Capability;
   allow_jobs?: string[];
   deny_jobs?: string[];
+  /** The GPUs free for this claim (SPEC §10); absent = every GPU of `capability.gpus`. */
+  free_gpus?: FreeGpu[];
+  /** How many jobs the worker runs at once; 1 when absent. */
+  slots?: number;
 }
 
 /** A dependency's bundle a job gets as its input (SPEC §10 pipelines), as job.json lists it without `dir`. */
@@ -136,6 +140,8 @@ export interface JobInput {
 
 export interface ClaimResponse {
   job: JobView;
+  /** Indices of the free GPUs the job now holds; empty for a job with `gpus = 0`. */
+  gpus: number[];
   heartbeat_interval_s: number;
   stale_after_s: number;
   /** The completed jobs this one runs after, whose bundles it reads (SPEC §10 pipelines). */
@@ -179,6 +185,10 @@ export interface WorkerView {
   last_seen: string;
   online: boolean;
   current_job_ids: string[];
+  /** How many jobs the worker runs at once, as it last said. */
+  slots: number;
+  /** The jobs it holds now, with the GPU indices each was given. */
+  current_jobs: { job_id: string; gpus: number[] }[];
 }
 
 export interface ReloadResult {

@@ -22,3 +22,6 @@ export const DEFAULT_RESULTS_LIMIT = 100;
 
 /** The longest a claim may be held waiting for a job (`POST /v1/job/claim?wait_s=`, SPEC §10). */
 export const MAX_CLAIM_WAIT_S = 60;
+/** GPUs one claim may offer (`free_gpus`), and jobs one worker may run at once (`slots`, SPEC §10). */
+export const MAX_GPUS = 64;
+export const MAX_SLOTS = 256;

@@ -29,6 +29,8 @@ export type JobRow = Omit<JobView, JsonColumn | FlagColumn> & {
   /** The worker whose attempt failed may not claim the job again before `avoid_until` (SPEC §10). */
   avoid_worker_id: string | null;
   avoid_until: string | null;
+  /** JSON array of the GPU indices the job holds on its worker; '[]' once it leaves it (SPEC §10). */
+  gpu_indices: string;
 };
 
 /** A job leaving its worker for the queue: the next claim starts afresh. */
@@ -42,6 +44,7 @@ export const BACK_TO_PENDING: Partial<JobRow> = {
   not_before: null,
   avoid_worker_id: null,
   avoid_until: null,
+  gpu_indices: '[]',
 };
 
 export interface JobEventRow {

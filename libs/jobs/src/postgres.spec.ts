@@ -56,6 +56,24 @@ describeOnPostgres('the queue on PostgreSQL', () => {
     expect((await h.claim(claimRequest('g', cudaCapability(24, { hostname: 'gpu1' }))))?.mode).toBe('cuda');
   });
 
+  it('counts free GPUs in SQL and hands out the smallest that fit', async () => {
+    await h.queue.reload(manifestOf([{ mode: 'pair', gpus: 2, min_vram_gib: 20 }, { mode: 'one', gpus: 1 }]));
+    const gpu = cudaCapability(48, { hostname: 'gpu1' });
+    const free = [
+      { index: 0, name: 'A', vram_gib: 48 },
+      { index: 1, name: 'B', vram_gib: 16 },
+      { index: 2, name: 'C', vram_gib: 24 },
+    ];
+    const first = await h.queue.claim(claimRequest('g', gpu, { free_gpus: free, slots: 3 }));
+    expect([first?.job.mode, first?.gpus]).toEqual(['pair', [0, 2]]);
+    expect(await h.queue.claim(claimRequest('g', gpu, { free_gpus: [], slots: 3 }))).toBeNull();
+    const second = await h.queue.claim(claimRequest('g', gpu, { free_gpus: [free[1]], slots: 3 }));
+    expect([second?.job.mode, second?.gpus]).toEqual(['one', [1]]);
+    const [worker] = await h.workers.list();
+    expect(worker.slots).toBe(3);
+    expect(worker.current_jobs.map((j) => j.gpus)).toEqual([[0, 2], [1]]);
+  });
+
   it('runs the lifecycle with numbers as numbers, and rolls back a refused transition', async () => {
     await h.queue.reload(manifestOf([{ mode: 'a', max_attempts: 2, seed: 9007199254740991 }]));
     const job = (await h.claim(claimRequest('w1', capability())))!;

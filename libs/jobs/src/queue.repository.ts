@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Db, insertRows, placeholders, type Sql, type SqlDialect } from '@cis490/db';
-import { JOB_STATUSES, type JobCounts, type JobStatus } from '@cis490/contract';
+import { type FreeGpu, JOB_STATUSES, type JobCounts, type JobStatus } from '@cis490/contract';
 import type { EffectiveWorker } from '@cis490/manifest';
 import type { JobEventRow, JobRow, NewJobEvent } from './job-row';
 
@@ -41,6 +41,20 @@ export type JobSettingsRow = Pick<
   | 'in_manifest'
 >;
 
+/**
+ * SPEC §10: `gpus` of the offered GPUs each have at least `min_vram_gib`. One
+ * term per distinct VRAM size counts the GPUs of that size that fit, so the
+ * claim stays a single statement; offering none leaves only `gpus = 0` jobs.
+ */
+function enoughGpus(offered: readonly FreeGpu[], params: unknown[]): string {
+  const sizes = new Map<number, number>();
+  for (const gpu of offered) sizes.set(gpu.vram_gib, (sizes.get(gpu.vram_gib) ?? 0) + 1);
+  const terms = [...sizes].map(([vram, count]) => {
+    params.push(vram);
+    return `CASE WHEN min_vram_gib <= $${params.length} THEN ${count} ELSE 0 END`;
+  });
+  return `gpus <= ${terms.length === 0 ? '0' : `(${terms.join(' + ')})`}`;
+}
 
 /**
  * The SQL of jobs and their events. The statements that decide who gets what
@@ -139,10 +153,10 @@ export class QueueRepository {
     );
   }
 
-  /** Ids of the jobs each worker holds now. */
-  async findActiveJobs(sql: Sql): Promise<{ id: string; worker_id: string }[]> {
-    return sql.rows<{ id: string; worker_id: string }>(
-      `SELECT id, worker_id FROM jobs WHERE status IN ('claimed', 'running') AND worker_id IS NOT NULL
+  /** Ids of the jobs each worker holds now, with the GPUs each holds. */
+  async findActiveJobs(sql: Sql): Promise<{ id: string; worker_id: string; gpu_indices: string }[]> {
+    return sql.rows<{ id: string; worker_id: string; gpu_indices: string }>(
+      `SELECT id, worker_id, gpu_indices FROM jobs WHERE status IN ('claimed', 'running') AND worker_id IS NOT NULL
        ORDER BY manifest_order, seq`,
     );
   }
@@ -169,6 +183,8 @@ export class QueueRepository {
    * as `ineligibility()` does, and orders by priority, then prefer_cuda
    * (first for CUDA workers, last for CPU workers), then manifest order, then
    * seq. The outer `status = 'pending'` makes a lost race claim nothing.
+   * Which of the offered GPUs the job gets is the caller's choice, stored
+   * with `updateJob` in the same transaction.
    */
   async claim(sql: Sql, worker: EffectiveWorker, workerId: string, now: string): Promise<JobRow | null> {
     const params: unknown[] = [workerId, now, worker.vram_gib, worker.ram_gib, worker.hostname];
@@ -186,6 +202,7 @@ export class QueueRepository {
       `min_ram_gib <= $4`,
       `(allowed_hosts = '[]' OR ${this.dialect.jsonArrayHas('allowed_hosts', '$5')})`,
     ];
+    if (worker.offered_gpus !== null) where.push(enoughGpus(worker.offered_gpus, params));
     if (worker.allow !== null) {
       if (worker.allow.length === 0) return null;
       where.push(`model IN (${placeholders(params.length + 1, worker.allow.length)})`);
@@ -201,7 +218,7 @@ export class QueueRepository {
     const rows = await sql.rows<JobRow>(
       `UPDATE jobs
          SET status = 'claimed', attempts = attempts + 1, attempt = attempt + 1, progress = NULL, log_size = 0,
-             not_before = NULL, avoid_worker_id = NULL, avoid_until = NULL, worker_id = $1,
+             not_before = NULL, avoid_worker_id = NULL, avoid_until = NULL, gpu_indices = '[]', worker_id = $1,
              claimed_at = $2, heartbeat_at = $2, started_at = NULL, finished_at = NULL, updated_at = $2
        WHERE seq = (
            SELECT seq FROM jobs${this.dialect.claimIndexHint(index)}

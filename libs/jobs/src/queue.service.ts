@@ -6,6 +6,7 @@ import {
   type CompleteRequest,
   DEFAULT_PAGE_SIZE,
   type FailRequest,
+  type FreeGpu,
   type HeartbeatRequest,
   type HeartbeatResponse,
   JOB_ID_PATTERN,
@@ -41,6 +42,20 @@ import { WorkersRepository } from './workers.repository';
 import { workerRow, WorkersService } from './workers.service';
 
 const MAX_AMBIGUOUS_SHOWN = 10;
+
+/**
+ * The GPUs a claimed job gets (SPEC §10): the smallest of the offered ones
+ * that fit, by VRAM then index, so bigger GPUs stay free for bigger jobs.
+ * The claim's SQL has made sure there are enough. Answered in index order.
+ */
+export function smallestThatFit(offered: readonly FreeGpu[], count: number, minVramGib: number): number[] {
+  return offered
+    .filter((gpu) => gpu.vram_gib >= minVramGib)
+    .sort((a, b) => a.vram_gib - b.vram_gib || a.index - b.index)
+    .slice(0, count)
+    .map((gpu) => gpu.index)
+    .sort((a, b) => a - b);
+}
 /** A reload that changes more jobs than this is told as one bulk change, not job by job. */
 const RELOAD_CHANGES_TOLD_ONE_BY_ONE = 100;
 
@@ -108,13 +123,16 @@ export class QueueService {
       capability: req.capability,
       allow_jobs: req.allow_jobs,
       deny_jobs: req.deny_jobs,
+      slots: req.slots,
     };
-    const worker = effectiveWorker(sighting, this.manifest.hostFor(req.hostname));
+    const worker = effectiveWorker({ ...sighting, free_gpus: req.free_gpus }, this.manifest.hostFor(req.hostname));
     const claimed = await this.db.write(async (sql) => {
       const now = this.now();
       await this.workersRepo.upsert(sql, workerRow(req.worker_id, sighting, now));
       const row = await this.repo.claim(sql, worker, req.worker_id, now);
       if (!row) return null;
+      const gpus = smallestThatFit(worker.offered_gpus ?? [], Number(row.gpus), Number(row.min_vram_gib));
+      if (gpus.length > 0) await this.repo.updateJob(sql, row.id, { gpu_indices: JSON.stringify(gpus) });
       await this.record(
         sql,
         row,
@@ -124,7 +142,7 @@ export class QueueService {
         now,
       );
       const dependencies = row.after_ids === '[]' ? [] : await this.repo.findJobs(sql, JSON.parse(row.after_ids));
-      return { job: toJobView(row), inputs: dependencies.map(toJobInput) };
+      return { job: toJobView(row), gpus, inputs: dependencies.map(toJobInput) };
     });
     this.feed.publish({ kind: 'worker', worker_id: req.worker_id });
     if (!claimed) return null;
@@ -182,6 +200,7 @@ export class QueueService {
         {
           status: 'completed',
           finished_at: now,
+          gpu_indices: '[]',
           artifact_sha256: sha,
           metrics: req.metrics === undefined ? null : JSON.stringify(req.metrics),
           // An earlier attempt's failure no longer describes the job; the events keep it.
@@ -227,7 +246,7 @@ export class QueueService {
         const because = byExitCode ? ` (exit code ${req.exit_code} is in retry_on_exit_codes)` : '';
         reason = `failed on ${req.worker_id} (attempt ${attempts} of ${maxAttempts}), will retry ${when}${because}: ${firstLine(req.error)}`;
       } else {
-        patch = { ...record, status: 'failed', worker_id: null, finished_at: now };
+        patch = { ...record, status: 'failed', worker_id: null, finished_at: now, gpu_indices: '[]' };
         const why = retryable
           ? `no attempts left (${attempts} of ${maxAttempts})`
           : `attempt ${attempts} of ${maxAttempts}`;
@@ -255,6 +274,7 @@ export class QueueService {
           status: 'cancelled',
           worker_id: null,
           finished_at: now,
+          gpu_indices: '[]',
           updated_at: now,
         },
         row.worker_id ? `cancelled by operator while on ${row.worker_id}` : 'cancelled by operator',
@@ -609,6 +629,7 @@ function newJobRow(spec: JobSpec, settings: JobSettings, seq: number, now: strin
     not_before: null,
     avoid_worker_id: null,
     avoid_until: null,
+    gpu_indices: '[]',
   };
 }
 

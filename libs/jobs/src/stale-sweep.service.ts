@@ -49,7 +49,7 @@ export class StaleSweepService {
     const error = `worker ${job.worker_id} went silent: no heartbeat for ${silentS} s (stale after ${this.options.staleAfterS} s)`;
     const exhausted = Number(job.attempts) >= Number(job.max_attempts);
     const patch: Partial<JobRow> = exhausted
-      ? { status: 'failed', worker_id: null, finished_at: at, error, exit_code: null, updated_at: at }
+      ? { status: 'failed', worker_id: null, finished_at: at, gpu_indices: '[]', error, exit_code: null, updated_at: at }
       : { ...BACK_TO_PENDING, error, exit_code: null, updated_at: at, ...retryWait(job, Number(job.attempts), now, job.worker_id) };
     const updated = await this.db.write(async (sql) => {
       const row = await this.repo.updateJob(sql, job.id, patch, {

@@ -11,6 +11,8 @@ export interface WorkerRow {
   deny_jobs: string | null;
   first_seen: string;
   last_seen: string;
+  /** How many jobs it runs at once (SPEC §10). */
+  slots: number;
 }
 
 /** The SQL of the workers the receiver has seen. */
@@ -19,12 +21,13 @@ export class WorkersRepository {
   /** Records what a worker told us about itself and when. */
   async upsert(sql: Sql, row: WorkerRow): Promise<void> {
     await sql.run(
-      `INSERT INTO workers (worker_id, hostname, capability, allow_jobs, deny_jobs, first_seen, last_seen)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
+      `INSERT INTO workers (worker_id, hostname, capability, allow_jobs, deny_jobs, first_seen, last_seen, slots)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (worker_id) DO UPDATE SET
          hostname = excluded.hostname, capability = excluded.capability,
-         allow_jobs = excluded.allow_jobs, deny_jobs = excluded.deny_jobs, last_seen = excluded.last_seen`,
-      [row.worker_id, row.hostname, row.capability, row.allow_jobs, row.deny_jobs, row.first_seen, row.last_seen],
+         allow_jobs = excluded.allow_jobs, deny_jobs = excluded.deny_jobs, last_seen = excluded.last_seen,
+         slots = excluded.slots`,
+      [row.worker_id, row.hostname, row.capability, row.allow_jobs, row.deny_jobs, row.first_seen, row.last_seen, row.slots],
     );
   }
 

@@ -13,6 +13,8 @@ export interface WorkerSighting {
   /** The worker's own model policy, sent with each claim. */
   allow_jobs?: string[];
   deny_jobs?: string[];
+  /** How many jobs it runs at once; 1 when it does not say. */
+  slots?: number;
 }
 
 /** An online worker with what eligibility needs to judge it. */
@@ -55,8 +57,11 @@ export class WorkersService {
     const [workers, active] = await this.db.read(
       async (sql) => [await this.repo.find(sql), await this.jobs.findActiveJobs(sql)] as const,
     );
-    const jobsOf = new Map<string, string[]>();
-    for (const job of active) jobsOf.set(job.worker_id, [...(jobsOf.get(job.worker_id) ?? []), job.id]);
+    const jobsOf = new Map<string, WorkerView['current_jobs']>();
+    for (const job of active) {
+      const held = { job_id: job.id, gpus: JSON.parse(job.gpu_indices) as number[] };
+      jobsOf.set(job.worker_id, [...(jobsOf.get(job.worker_id) ?? []), held]);
+    }
     return workers.map((w) => ({
       worker_id: w.worker_id,
       hostname: w.hostname,
@@ -64,7 +69,9 @@ export class WorkersService {
       first_seen: w.first_seen,
       last_seen: w.last_seen,
       online: w.last_seen >= onlineSince,
-      current_job_ids: jobsOf.get(w.worker_id) ?? [],
+      current_job_ids: (jobsOf.get(w.worker_id) ?? []).map((j) => j.job_id),
+      slots: Number(w.slots),
+      current_jobs: jobsOf.get(w.worker_id) ?? [],
     }));
   }
 
@@ -89,6 +96,7 @@ export function workerRow(workerId: string, seen: WorkerSighting, now: string): 
     deny_jobs: seen.deny_jobs ? JSON.stringify(seen.deny_jobs) : null,
     first_seen: now,
     last_seen: now,
+    slots: seen.slots ?? 1,
   };
 }
 

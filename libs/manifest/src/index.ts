@@ -1,5 +1,5 @@
 export * from './manifest.types';
-export { effectiveConstraints, effectiveWorker, ineligibility } from './eligibility';
+export { effectiveConstraints, effectiveWorker, gpusWith, ineligibility, offeredGpus } from './eligibility';
 export type { DeclaredConstraints, EffectiveWorker, Resources, WorkerOffer } from './eligibility';
 export { loadManifest, parseManifest, readManifestText, MAX_MANIFEST_JOBS } from './manifest.parser';
 export { canonicalJson, jobId } from './job-id';

@@ -3,7 +3,7 @@ import { Type } from 'class-transformer';
 import {
   IsArray, IsBoolean, IsInt, IsNumber, IsOptional, IsString, MaxLength, Min, MinLength, ValidateNested,
 } from 'class-validator';
-import type { Capability, Gpu } from '@cis490/contract';
+import type { Capability, FreeGpu, Gpu } from '@cis490/contract';
 
 export class GpuDto implements Gpu {
   @ApiProperty({ example: 'NVIDIA GeForce RTX 3090' })
@@ -13,6 +13,13 @@ export class GpuDto implements Gpu {
   @ApiProperty({ example: 24 })
   @IsNumber() @Min(0)
   vram_gib: number;
+}
+
+/** A GPU offered with a claim: free of this worker's running jobs and of other work (SPEC §10). */
+export class FreeGpuDto extends GpuDto implements FreeGpu {
+  @ApiProperty({ example: 0, description: "the GPU's place in nvidia-smi's order (what CUDA_VISIBLE_DEVICES takes)" })
+  @IsInt() @Min(0)
+  index: number;
 }
 
 /** What a worker host can do, as detected (SPEC §3 `capability`). */

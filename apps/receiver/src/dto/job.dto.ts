@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
-  ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min,
+  ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min,
   MinLength, ValidateNested,
 } from 'class-validator';
 import {
@@ -22,7 +22,9 @@ import {
   JobStatus,
   JobView,
   MAX_CLAIM_WAIT_S,
+  MAX_GPUS,
   MAX_MODEL_LIST,
+  MAX_SLOTS,
   MAX_PAGE_SIZE,
   NAME_PATTERN,
   RequeueRequest,
@@ -30,7 +32,7 @@ import {
   WORKER_ID_PATTERN,
   WORKER_ID_RULE,
 } from '@cis490/contract';
-import { CapabilityDto } from './capability.dto';
+import { CapabilityDto, FreeGpuDto } from './capability.dto';
 import { JobRunDto, ProgressPointDto } from './live.dto';
 import { WorkerRequestDto } from './worker-request.dto';
 
@@ -56,6 +58,16 @@ export class ClaimDto extends WorkerRequestDto implements ClaimRequest {
   @ApiPropertyOptional({ type: [String], example: ['transformer'] })
   @IsOptional() @IsArray() @ArrayMaxSize(MAX_MODEL_LIST) @Matches(NAME_PATTERN, { each: true, message: 'each of deny_jobs must be a model name' })
   deny_jobs?: string[];
+
+  @ApiPropertyOptional({ type: [FreeGpuDto], description: "GPUs not held by the worker's running jobs nor busy; absent = every GPU of capability.gpus" })
+  @IsOptional() @IsArray() @ArrayMaxSize(MAX_GPUS)
+  @ArrayUnique((gpu: FreeGpuDto) => gpu?.index, { message: 'free_gpus must have distinct indices' })
+  @ValidateNested({ each: true }) @Type(() => FreeGpuDto)
+  free_gpus?: FreeGpuDto[];
+
+  @ApiPropertyOptional({ example: 2, minimum: 1, maximum: MAX_SLOTS, description: 'how many jobs the worker runs at once (default 1)' })
+  @IsOptional() @IsInt() @Min(1) @Max(MAX_SLOTS)
+  slots?: number;
 }
 
 export class ClaimQueryDto {
@@ -240,6 +252,8 @@ export class JobInputDto implements JobInput {
 
 export class ClaimAnswerDto implements ClaimResponse {
   @ApiProperty({ type: JobDto }) job: JobDto;
+  @ApiProperty({ type: [Number], example: [0, 1], description: 'indices of the GPUs the job holds (empty when gpus = 0)' })
+  gpus: number[];
   @ApiProperty({ example: 30 }) heartbeat_interval_s: number;
   @ApiProperty({ example: 600 }) stale_after_s: number;
   @ApiProperty({ type: [JobInputDto], description: 'the completed jobs this one runs after: download each bundle as its input' })

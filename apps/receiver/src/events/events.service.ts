@@ -21,7 +21,7 @@ const RETRY_MS = 3_000;
 
 /** What a worker is shown with; `last_seen` moves on every request and is not news by itself. */
 const workerKey = (w: WorkerView) =>
-  JSON.stringify([w.hostname, w.capability, w.online, w.current_job_ids]);
+  JSON.stringify([w.hostname, w.capability, w.online, w.slots, w.current_jobs]);
 
 /**
  * `GET /v1/events` (SPEC §9): the feed of committed changes as Server-Sent

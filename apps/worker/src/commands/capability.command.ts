@@ -17,8 +17,8 @@ export class CapabilityCommand extends ConfiguredCommand {
 
   async run(_args: string[], flags: WorkerFlags & { json?: boolean } = {}): Promise<void> {
     const config = this.settings.resolve(flags);
-    const capability = await this.detector.detect({ trainerDir: trainerCheckout(config.trainerArgv) });
-    const text = flags.json ? JSON.stringify(capability, null, 2) : capabilityLines(capability).join('\n');
+    const { capability, gpus } = await this.detector.detectHost({ trainerDir: trainerCheckout(config.trainerArgv) });
+    const text = flags.json ? JSON.stringify(capability, null, 2) : capabilityLines(capability, gpus).join('\n');
     process.stdout.write(`${text}\n`);
   }
 

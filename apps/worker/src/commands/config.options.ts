@@ -59,6 +59,14 @@ export abstract class ConfiguredCommand extends CommandRunner {
     return raw(v);
   }
 
+  @Option({
+    flags: '--slots <n>',
+    description: `CIS490_SLOTS: jobs run at once, an integer >= 1 or "auto" = one per usable GPU, at least 1 (default ${DEFAULTS.slots})`,
+  })
+  parseSlots(v: string): string {
+    return raw(v);
+  }
+
   @Option({ flags: '--kill-grace-s <seconds>', description: `CIS490_KILL_GRACE_S: SIGTERM → SIGKILL delay (default ${DEFAULTS.killGraceS})` })
   parseKillGraceS(v: string): string {
     return raw(v);

@@ -50,10 +50,18 @@ export async function prepareJobDir(workDir: string, job: JobView, inputs: JobIn
   return d;
 }
 
-/** The trainer's environment: the worker's own plus the job's fields (SPEC §5 trainer contract) and where progress goes (§9). */
-export function trainerEnv(base: NodeJS.ProcessEnv, job: JobView, d: JobDir): NodeJS.ProcessEnv {
+/**
+ * The trainer's environment: the worker's own plus the job's fields (SPEC §5
+ * trainer contract), where progress goes (§9), and the GPUs it was given
+ * (§10): CUDA_VISIBLE_DEVICES empty for a job given none, so a CPU job never
+ * touches a GPU. `gpus` undefined (a receiver that does not hand out GPUs)
+ * leaves the worker's own setting.
+ */
+export function trainerEnv(base: NodeJS.ProcessEnv, job: JobView, d: JobDir, gpus?: readonly number[]): NodeJS.ProcessEnv {
+  const devices = gpus?.join(',');
   return {
     ...base,
+    ...(devices !== undefined && { CUDA_VISIBLE_DEVICES: devices, CIS490_GPUS: devices }),
     CIS490_JOB_ID: job.id,
     CIS490_JOB_FILE: d.jobFile,
     CIS490_OUTPUT_DIR: d.outDir,

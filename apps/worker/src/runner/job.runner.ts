@@ -61,6 +61,8 @@ class JobRun {
   private readonly job: JobView;
   /** The completed jobs this one runs after (an older receiver sends none). */
   private readonly inputs: JobInput[];
+  /** The GPU indices the receiver gave the job; undefined from a receiver that gives none. */
+  private readonly gpus?: number[];
   private readonly tag: string;
   private readonly beats: HeartbeatLoop;
   /** Set once the trainer is started; a job can fail before (its dir could not be made). */
@@ -79,6 +81,7 @@ class JobRun {
   ) {
     this.job = claim.job;
     this.inputs = claim.inputs ?? [];
+    this.gpus = claim.gpus;
     this.tag = `job ${shortId(claim.job.id)}`;
     this.beats = new HeartbeatLoop(
       client,
@@ -95,7 +98,8 @@ class JobRun {
 
   async run(): Promise<JobOutcome> {
     const { job, tag, log, shutdown } = this;
-    log.info(`${tag} ${job.model}/${job.mode} claimed (attempt ${job.attempts}/${job.max_attempts})`);
+    const on = this.gpus?.length ? ` on GPU ${this.gpus.join(',')}` : '';
+    log.info(`${tag} ${job.model}/${job.mode} claimed (attempt ${job.attempts}/${job.max_attempts})${on}`);
     let dir: JobDir;
     try {
       dir = await prepareJobDir(this.config.workDir, job, this.inputs);
@@ -114,7 +118,7 @@ class JobRun {
       jobFile: dir.jobFile,
       outDir: dir.outDir,
       cwd: dir.dir,
-      env: trainerEnv(process.env, job, dir),
+      env: trainerEnv(process.env, job, dir, this.gpus),
       logFile: dir.logFile,
     });
     this.trainer = trainer;

@@ -5,9 +5,8 @@ import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import { createCompressStream, createDecompressStream, isZstdMagic } from '@cis490/artifacts';
-import { CapabilityDetector } from '@cis490/capability';
+import { CapabilityDetector, type HostDetection } from '@cis490/capability';
 import { ReceiverClientFactory } from '@cis490/client';
-import type { Capability } from '@cis490/contract';
 import { describeCapability } from '../capability.format';
 import { trainerCheckout, trainerScript } from '../trainer-command';
 import type { WorkerConfig } from '../worker.config';
@@ -48,16 +47,19 @@ export class SelfTestService {
   }
 
   /** What needs no receiver; also returns the detected capability for the claims. */
-  async local(config: WorkerConfig, env: NodeJS.ProcessEnv = process.env): Promise<{ checks: CheckResult[]; detected?: Capability }> {
+  async local(
+    config: WorkerConfig,
+    env: NodeJS.ProcessEnv = process.env,
+  ): Promise<{ checks: CheckResult[]; detected?: HostDetection }> {
     const { capability, detected } = await this.capability(config, env);
     const checks = [capability, await this.trainerRunnable(config, env), await this.workDirWritable(config), await this.zstdWorks()];
     return { checks, detected };
   }
 
-  private async capability(config: WorkerConfig, env: NodeJS.ProcessEnv): Promise<{ capability: CheckResult; detected?: Capability }> {
+  private async capability(config: WorkerConfig, env: NodeJS.ProcessEnv): Promise<{ capability: CheckResult; detected?: HostDetection }> {
     try {
-      const detected = await this.detector.detect({ trainerDir: trainerCheckout(config.trainerArgv), env });
-      return { capability: { name: 'capability', ok: true, detail: describeCapability(detected) }, detected };
+      const detected = await this.detector.detectHost({ trainerDir: trainerCheckout(config.trainerArgv), env });
+      return { capability: { name: 'capability', ok: true, detail: describeCapability(detected.capability) }, detected };
     } catch (err) {
       return { capability: { name: 'capability', ok: false, detail: (err as Error).message } };
     }

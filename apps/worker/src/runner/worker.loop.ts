@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ReceiverClientFactory, ReceiverError, RetryOptions } from '@cis490/client';
-import type { Capability, ClaimRequest } from '@cis490/contract';
+import type { HostDetection } from '@cis490/capability';
+import type { ClaimRequest, ClaimResponse, FreeGpu } from '@cis490/contract';
 import { describeCapability } from '../capability.format';
-import type { WorkerConfig } from '../worker.config';
+import { slotsFor, type WorkerConfig } from '../worker.config';
 import { JobRunner } from './job.runner';
 import { formatCheck, SelfTestService } from './self-test.service';
 import { Shutdown } from './shutdown';
@@ -17,12 +18,25 @@ export interface RunOptions {
 /** A 204 that took this long was a held claim (the receiver holds at least a second), not an old receiver's. */
 const HELD_AT_LEAST_MS = 500;
 
+/**
+ * While jobs run, a claim is held no longer than this: a GPU or slot freed by a
+ * job that ends is offered only by the next claim.
+ */
+const BUSY_CLAIM_WAIT_S = 2;
+
+/** What a running job holds on this worker (SPEC §10). */
+interface Held {
+  gpus: number[];
+  ramGib: number;
+}
+
 /** Waits for an unreachable receiver: 0.5 s, 1 s, 2 s… up to 30 s between tries, each jittered. */
 export const RECEIVER_RETRY: Omit<RetryOptions, 'onRetry'> = { attempts: Infinity, baseMs: 500, maxMs: 30_000 };
 
 /**
- * The daemon (`cis490-worker run`): local self-test, then claim → run → claim,
- * one job at a time, until a signal or `--max-jobs`. Returns the exit code.
+ * The daemon (`cis490-worker run`): local self-test, then claims while a slot
+ * is free, each job run on its own (SPEC §10), until a signal or `--max-jobs`
+ * jobs. Returns the exit code once every job it started has ended.
  */
 @Injectable()
 export class WorkerLoop {
@@ -42,17 +56,24 @@ export class WorkerLoop {
       const failed = checks.filter((c) => !c.ok);
       for (const check of failed) log.error(`self-test ${formatCheck(check)}`);
       if (failed.length || !detected) return 1;
+      const slots = slotsFor(config.slots, detected.gpus.length);
       log.info(
         `worker ${config.workerId} starting: receiver ${config.receiverUrl}, trainer ${JSON.stringify(config.trainerCmd)}, ` +
-          `work dir ${config.workDir}; ${describeCapability(detected)}`,
+          `work dir ${config.workDir}, ${slots} slot${slots === 1 ? '' : 's'}; ${describeCapability(detected.capability)}`,
       );
-      return await this.loop(config, opts, detected, shutdown);
+      return await this.loop(config, opts, detected, slots, shutdown);
     } finally {
       uninstall();
     }
   }
 
-  private async loop(config: WorkerConfig, opts: RunOptions, capability: Capability, shutdown: Shutdown): Promise<number> {
+  private async loop(
+    config: WorkerConfig,
+    opts: RunOptions,
+    host: HostDetection,
+    slots: number,
+    shutdown: Shutdown,
+  ): Promise<number> {
     const { log } = this;
     const client = this.clients.create({
       baseUrl: config.receiverUrl,
@@ -62,23 +83,24 @@ export class WorkerLoop {
         onRetry: (err, attempt, delayMs) => log.warn(`${oneLine(err.message)}; retry ${attempt} in ${(delayMs / 1000).toFixed(1)} s`),
       },
     });
-    const request: ClaimRequest = {
-      worker_id: config.workerId,
-      hostname: capability.hostname,
-      capability,
-      ...(config.allowJobs.length ? { allow_jobs: config.allowJobs } : {}),
-      ...(config.denyJobs.length ? { deny_jobs: config.denyJobs } : {}),
-    };
+    const running = new Map<Promise<void>, Held>();
+    let claimed = 0;
     let done = 0;
     // Learned from the first claim: idle polls must come often enough to keep this worker "online".
     let heartbeatS: number | undefined;
     let idle = false;
 
-    while (!shutdown.requested && !(opts.maxJobs !== undefined && done >= opts.maxJobs)) {
+    while (!shutdown.requested && !(opts.maxJobs !== undefined && claimed >= opts.maxJobs)) {
+      if (running.size >= slots) {
+        await Promise.race(running.keys());
+        continue;
+      }
+      const request = claimRequest(config, host, slots, [...running.values()]);
       // Held no longer than a poll may be apart, or this worker would count as offline meanwhile.
-      const waitS = Math.min(config.claimWaitS, heartbeatS ?? config.claimWaitS);
+      let waitS = Math.min(config.claimWaitS, heartbeatS ?? config.claimWaitS);
+      if (running.size > 0) waitS = Math.min(waitS, BUSY_CLAIM_WAIT_S);
       const askedAt = Date.now();
-      let claim;
+      let claim: ClaimResponse | null;
       try {
         claim = await client.claim(request, { signal: shutdown.signal, waitS });
       } catch (err) {
@@ -104,12 +126,45 @@ export class WorkerLoop {
       }
       idle = false;
       heartbeatS = claim.heartbeat_interval_s;
-      await this.runner.run(claim, client, config, shutdown);
-      done++;
+      claimed++;
+      const held: Held = { gpus: claim.gpus ?? [], ramGib: claim.job.min_ram_gib };
+      const job: Promise<void> = this.runner
+        .run(claim, client, config, shutdown)
+        .then(
+          () => undefined,
+          (err: Error) => log.error(`job ${claim.job.id.slice(0, 12)}: ${oneLine(err.message)}`),
+        )
+        .finally(() => {
+          running.delete(job);
+          done++;
+        });
+      running.set(job, held);
     }
+    // Every job started ends first: on a shutdown each gives itself back.
+    await Promise.all(running.keys());
     log.info(`worker ${config.workerId} stopped${shutdown.reason ? ` on ${shutdown.reason}` : ''} after ${done} job${done === 1 ? '' : 's'}`);
     return 0;
   }
+}
+
+/**
+ * The claim as things stand (SPEC §10): the GPUs no running job holds, and
+ * the RAM the running jobs asked for taken off the capability.
+ */
+function claimRequest(config: WorkerConfig, host: HostDetection, slots: number, held: Held[]): ClaimRequest {
+  const busy = new Set(held.flatMap((h) => h.gpus));
+  const free: FreeGpu[] = host.gpus.filter((gpu) => !busy.has(gpu.index));
+  const usedRam = held.reduce((sum, h) => sum + h.ramGib, 0);
+  const ram_gib = Math.max(0, Math.round((host.capability.ram_gib - usedRam) * 10) / 10);
+  return {
+    worker_id: config.workerId,
+    hostname: host.capability.hostname,
+    capability: { ...host.capability, ram_gib },
+    ...(config.allowJobs.length ? { allow_jobs: config.allowJobs } : {}),
+    ...(config.denyJobs.length ? { deny_jobs: config.denyJobs } : {}),
+    free_gpus: free,
+    slots,
+  };
 }
 
 async function pause(seconds: number, signal: AbortSignal): Promise<void> {
