@@ -76,9 +76,11 @@ async function getJson(url) {
   return res.json();
 }
 
+const label = (job) => `${job.id.slice(0, 10)} ${`${job.model}/${job.mode}`.padEnd(18)}`;
+
 /** One line per job per change: claimed, running, completed with its metric, failed with its error. */
 function describe(job) {
-  const name = `${job.id.slice(0, 10)} ${`${job.model}/${job.mode}`.padEnd(18)}`;
+  const name = label(job);
   switch (job.status) {
     case 'claimed':
       return `${name} ${yellow('claimed')} by ${job.worker_id} (attempt ${job.attempts}/${job.max_attempts})`;
@@ -128,6 +130,7 @@ async function main() {
   process.stdout.write(`worker demo-${hostname()} started with examples/trainer (GPU hidden for the demo)\n\n`);
 
   const seen = new Map();
+  const retried = new Map();
   const deadline = Date.now() + TIME_LIMIT_MS;
   for (;;) {
     if (worker.exitCode !== null) return fail(`the worker exited with ${worker.exitCode}`, worker);
@@ -135,7 +138,14 @@ async function main() {
     const { jobs } = await getJson(`${url}/v1/jobs?limit=1000`);
     for (const job of jobs) {
       // A fast job may pass through claimed and running between two polls: show each step once.
-      const shown = seen.get(job.id) ?? 0;
+      let shown = seen.get(job.id) ?? 0;
+      if (job.status === 'pending' && job.error && job.attempts > (retried.get(job.id) ?? 0)) {
+        // Back to pending after a failed attempt: a retry (SPEC §10); its steps show again.
+        const when = job.not_before ? ` at ${job.not_before.slice(11, 19)}` : '';
+        process.stdout.write(`${label(job)} ${yellow('retrying')}${when} after attempt ${job.attempts}: ${job.error.split('\n')[0]}\n`);
+        retried.set(job.id, job.attempts);
+        shown = 0;
+      }
       const step = stepOf(job.status);
       for (let i = shown + 1; i <= step; i++) {
         process.stdout.write(`${describe({ ...job, status: STEPS[i] === 'final' ? job.status : STEPS[i] })}\n`);

@@ -146,4 +146,7 @@ function train({ X, y }, hp, { log, progress, val }) {
   };
 }
 
-module.exports = { hyper, train };
+/** The model a trained job's model.json holds, as a predictor again (for an ensemble). */
+const fromParams = (params) => predictor(params.base_margin, params.learning_rate, params.trees);
+
+module.exports = { hyper, train, fromParams };

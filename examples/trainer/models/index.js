@@ -5,6 +5,7 @@ const models = {
   logreg: require('./logreg'),
   mlp: require('./mlp'),
   gbt: require('./gbt'),
+  ensemble: require('./ensemble'),
   test: require('./test-double'),
 };
 

@@ -55,4 +55,7 @@ function train({ X, y }, hp, { log, progress, val }) {
   return { params: { weights: w, bias: b }, predict: predictor(w, b), summary: { epochs: hp.epochs } };
 }
 
-module.exports = { hyper, train };
+/** The model a trained job's model.json holds, as a predictor again (for an ensemble). */
+const fromParams = (params) => predictor(params.weights, params.bias);
+
+module.exports = { hyper, train, fromParams };

@@ -134,4 +134,7 @@ function train({ X, y }, hp, { seed, log, progress, val }) {
   };
 }
 
-module.exports = { hyper, checkHyper, train };
+/** The model a trained job's model.json holds, as a predictor again (for an ensemble). */
+const fromParams = (params) => predictor(params.layers, activations[params.activation]);
+
+module.exports = { hyper, checkHyper, train, fromParams };

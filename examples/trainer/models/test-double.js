@@ -26,6 +26,8 @@ const hyper = {
   kill_signal: string(),
   // No default: lists the files of CIS490_INPUTS_DIR in metrics.json, as `inputs`.
   read_inputs: bool(),
+  // No default: the first N attempts (job.json's `attempts`) exit 75, EX_TEMPFAIL, as a transient failure would.
+  fail_attempts: int(0, 1000),
   // A dir where the trainer records the GPUs it was given and when it ran: <job id>.start.json, then .end.json.
   record_dir: string(),
 };
@@ -153,6 +155,10 @@ async function run(job, hp, outDir, { log, writeJson, progress }) {
   if (child) child.kill('SIGKILL'); // a trainer that ends on its own leaves nothing behind
   if (hp.stderr !== undefined) process.stderr.write(hp.stderr.endsWith('\n') ? hp.stderr : `${hp.stderr}\n`);
   if (hp.kill_signal !== undefined) process.kill(process.pid, hp.kill_signal);
+  if (hp.fail_attempts !== undefined && (job.attempts ?? 1) <= hp.fail_attempts) {
+    process.stderr.write(`temporary failure on attempt ${job.attempts ?? 1} of the first ${hp.fail_attempts} (EX_TEMPFAIL)\n`);
+    return 75;
+  }
   if (hp.exit_code === 0) {
     writeJson('model.json', { model: job.model, mode: job.mode, seed: job.seed, hyper: hp });
     writeJson('metrics.json', {
