@@ -173,17 +173,17 @@ describe('training_manifest.toml.example', () => {
     expect(manifest.hosts.winlab).toEqual(expect.objectContaining({ cuda: false }));
   });
 
-  it('gives a CPU-only demo worker 9 jobs and keeps the transformer for CUDA', () => {
+  it('gives a CPU-only demo worker 11 jobs and keeps the transformer for CUDA', () => {
     const demo = effectiveWorker({
       hostname: 'demo-host',
       capability: { cuda: false, vram_gib: 0, ram_gib: 8, cores: 2 },
     });
     const cpu = manifest.jobs.filter((job) => ineligibility(job, demo) === null);
     expect(cpu.map((job) => job.model).sort()).toEqual(
-      ['gbt', 'gbt', 'logreg', 'logreg', 'mlp', 'mlp', 'mlp', 'mlp', 'mlp'],
+      ['ensemble', 'gbt', 'gbt', 'logreg', 'logreg', 'mlp', 'mlp', 'mlp', 'mlp', 'mlp', 'test'],
     );
     expect(cpu.filter((job) => job.prefer_cuda)).toHaveLength(1);
-    expect(new Set(cpu.map((job) => job.mode))).toEqual(new Set(['oracle', 'realistic']));
+    expect(new Set(cpu.map((job) => job.mode))).toEqual(new Set(['oracle', 'realistic', 'flaky']));
 
     const [transformer, ...others] = manifest.jobs.filter((job) => !cpu.includes(job));
     expect(others).toEqual([]);
@@ -196,6 +196,14 @@ describe('training_manifest.toml.example', () => {
       manifest.hosts.gpu1,
     );
     expect(ineligibility(transformer, gpu1)).toBeNull();
+  });
+
+  it('has a pipeline and a job that retries a transient exit code', () => {
+    const ensemble = manifest.jobs.find((job) => job.model === 'ensemble')!;
+    expect(ensemble.after).toEqual(['gbt-baseline', 'logreg-realistic']);
+    expect(ensemble.after.map((name) => manifest.names[name])).toEqual([[expect.any(String)], [expect.any(String)]]);
+    const flaky = manifest.jobs.find((job) => job.mode === 'flaky')!;
+    expect(flaky).toMatchObject({ retry_on_exit_codes: [75, 137], retry_backoff_s: 2, hyper: { fail_attempts: 1 } });
   });
 
   it('expands the sweep into mode x lr', () => {

@@ -287,7 +287,7 @@ describe('example trainer: invocation', () => {
   it('rejects an unknown model with the list of known ones, exit 2', () => {
     const run = train(job({ model: 'transformer' }));
     expect(run.status).toBe(2);
-    expect(stderrLines(run)).toEqual(['train.js: unknown model "transformer" (known: logreg, mlp, gbt, test)']);
+    expect(stderrLines(run)).toEqual(['train.js: unknown model "transformer" (known: logreg, mlp, gbt, ensemble, test)']);
   });
 
   it('falls back to CIS490_JOB_FILE and CIS490_OUTPUT_DIR, and lets flags win over them', () => {
