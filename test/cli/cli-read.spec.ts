@@ -117,9 +117,9 @@ describe('cis490-jobs read commands against a real receiver', () => {
       run(['models', '--model', 'cnn', '--json']),
     ]);
     expect(workers.code).toBe(0);
-    expect(workers.stdout).toMatch(/^ID\s+HOST\s+ONLINE\s+CUDA\/VRAM\s+RAM\s+CORES\s+JOBS\s+LAST SEEN/);
-    expect(workers.stdout).toMatch(/lab1\s+lab1\s+yes\s+no\s+16G\s+4\s+-\s+/);
-    expect(json(workersJson).workers[0]).toMatchObject({ worker_id: 'lab1', online: true, current_job_ids: [] });
+    expect(workers.stdout).toMatch(/^ID\s+HOST\s+ONLINE\s+CUDA\/VRAM\s+RAM\s+CORES\s+SLOTS\s+JOBS\s+LAST SEEN/);
+    expect(workers.stdout).toMatch(/lab1\s+lab1\s+yes\s+no\s+16G\s+4\s+0\/1\s+-\s+/);
+    expect(json(workersJson).workers[0]).toMatchObject({ worker_id: 'lab1', online: true, current_job_ids: [], slots: 1, current_jobs: [] });
 
     expect(models.code).toBe(0);
     expect(models.stdout).toContain(sha256.slice(0, 12));

@@ -144,6 +144,9 @@ describeInBrowser('the dashboard in Chromium, live against a receiver (SPEC §9)
     await waitText(count('running'), '2');
     expect(await count('pending').textContent()).toBe(String(TOTAL - 3));
     expect(await page.locator('[data-worker="lab-b"] .worker-cap').textContent()).toContain('CPU only');
+    // Slots in use of the worker's total, and the GPUs each running job holds: none for these CPU jobs.
+    await waitText(worker.locator('.worker-slots'), '1 of 1 slot in use');
+    expect(await worker.locator(`[data-job="${job.a.id}"] .slot-gpus`).textContent()).toBe('CPU');
     expect(await stillSamePage(page)).toBe(true);
     await shot('fleet');
   });

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fakeBin } from '../support/fake-bin';
 import { api } from '../support/http';
@@ -22,12 +22,16 @@ describe('cis490-worker run with slots', () => {
   const fleet = new TestFleet();
   afterEach(() => fleet.stop());
 
-  /** A receiver on `jobs`, and a worker on a three-GPU host with `args`. */
+  /** A receiver on `jobs`, and a worker on a three-GPU host (nvidia-smi answering as `nvidiaSmi`) with `args`. */
   async function start(jobs: Record<string, unknown>[], ...args: string[]) {
+    return startOn(THREE_GPUS, jobs, ...args);
+  }
+
+  async function startOn(nvidiaSmi: string, jobs: Record<string, unknown>[], ...args: string[]) {
     const records = fleet.temp.make('cis490-records-');
     const manifest = jobsToml(jobs.map((job) => ({ ...job, hyper: { ...(job.hyper as object), record_dir: records } })));
     fleet.rx = await spawnReceiver(manifest, FAST_RECEIVER_ENV);
-    const bin = fakeBin(fleet.temp.make('cis490-host-'), { 'nvidia-smi': THREE_GPUS, python3: 'exit 1' });
+    const bin = fakeBin(fleet.temp.make('cis490-host-'), { 'nvidia-smi': nvidiaSmi, python3: 'exit 1' });
     const work = join(fleet.temp.make('cis490-work-'), 'work');
     fleet.worker = startWorker(
       ['run', '--receiver-url', fleet.rx.url, '--work-dir', work, '--poll-s', '0.2', '--claim-wait-s', '1', ...args],
@@ -113,5 +117,38 @@ describe('cis490-worker run with slots', () => {
     for (const job of running) {
       expect(await api(`${fleet.rx!.url}/v1/job/${job.id}`)).toMatchObject({ status: 'pending', attempts: 0 });
     }
+  });
+
+  it('does not offer a GPU that other processes use, until they free it', async () => {
+    // nvidia-smi answers the memory query from a file the test writes, and counts the queries.
+    const host = fleet.temp.make('cis490-smi-');
+    const used = join(host, 'used.csv');
+    const asked = join(host, 'asked');
+    writeFileSync(used, '0, 20000\n1, 3\n2, 3\n');
+    const nvidiaSmi = `case "$*" in *memory.used*) echo >> '${asked}'; cat '${used}' ;; *) ${THREE_GPUS} ;; esac`;
+    const queries = () => (existsSync(asked) ? readFileSync(asked, 'utf8').length : 0);
+    const records = await startOn(
+      nvidiaSmi,
+      [
+        { model: 'test', mode: 'one', gpus: 1 },
+        { model: 'test', mode: 'all', gpus: 3 },
+      ],
+      '--max-jobs',
+      '2',
+    );
+    const jobs = async (): Promise<{ id: string; mode: string; status: string }[]> => (await api(`${fleet.rx!.url}/v1/jobs`)).jobs;
+    const one = await waitFor('the one-GPU job completed', async () => (await jobs()).find((j) => j.mode === 'one' && j.status === 'completed'));
+    // Two more claims (each asks nvidia-smi first) while GPU 0 is busy: the three-GPU job still waits.
+    const after = queries();
+    await waitFor('two more claims', async () => queries() >= after + 2);
+    expect((await jobs()).find((j) => j.mode === 'all')!.status).toBe('pending');
+    expect(read(records, 'start').get(one.id)!.cuda_visible_devices).toBe('1');
+    expect(fleet.worker!.output()).toContain('GPU 0 (20000 MiB) in use by other processes (over 1024 MiB): not offered');
+
+    writeFileSync(used, '0, 500\n1, 3\n2, 3\n');
+    expect(await fleet.worker!.exited).toBe(0);
+    const all = (await jobs()).find((j) => j.mode === 'all')!;
+    expect(all.status).toBe('completed');
+    expect(read(records, 'start').get(all.id)!.cuda_visible_devices).toBe('0,1,2');
   });
 });

@@ -28,6 +28,7 @@ describe('loadWorkerConfig', () => {
       claimWaitS: 30,
       killGraceS: 10,
       slots: 'auto',
+      gpuBusyMib: 1024,
     });
   });
 
@@ -44,6 +45,7 @@ describe('loadWorkerConfig', () => {
       CIS490_CLAIM_WAIT_S: '0',
       CIS490_KILL_GRACE_S: '0',
       CIS490_SLOTS: '3',
+      CIS490_GPU_BUSY_MIB: '0',
     };
     expect(load(env)).toMatchObject({
       receiverUrl: 'https://rx.lab:8471/fleet',
@@ -57,6 +59,7 @@ describe('loadWorkerConfig', () => {
       claimWaitS: 0,
       killGraceS: 0,
       slots: 3,
+      gpuBusyMib: 0,
     });
     expect(load(env, { pollS: '1', workerId: 'other', allowJobs: '' })).toMatchObject({ pollS: 1, workerId: 'other', allowJobs: [] });
   });
@@ -91,6 +94,8 @@ describe('loadWorkerConfig', () => {
     ['CIS490_SLOTS', '0'],
     ['CIS490_SLOTS', '1.5'],
     ['CIS490_SLOTS', 'all'],
+    ['CIS490_GPU_BUSY_MIB', '-1'],
+    ['CIS490_GPU_BUSY_MIB', '1.5'],
     ['CIS490_CORES', '0'],
     ['CIS490_CUDA', 'maybe'],
   ])('refuses %s=%j, naming it', (name, value) => {
@@ -101,6 +106,7 @@ describe('loadWorkerConfig', () => {
     expect(problem({ CIS490_POLL_S: '5' }, { pollS: 'soon' })).toBe('--poll-s must be a number of seconds >= 0.1, got "soon"');
     expect(problem({}, { slots: 'many' })).toBe('--slots must be "auto" or a whole number from 1 to 256, got "many"');
     expect(load({ CIS490_SLOTS: '4' }, { slots: 'auto' }).slots).toBe('auto');
+    expect(problem({}, { gpuBusyMib: '1G' })).toBe('--gpu-busy-mib must be a whole number of MiB >= 0, got "1G"');
     expect(problem({}, { claimWaitS: '90' })).toBe('--claim-wait-s must be a whole number of seconds from 0 to 60, got "90"');
   });
 });

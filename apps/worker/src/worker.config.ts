@@ -21,6 +21,7 @@ export interface WorkerFlags {
   claimWaitS?: string;
   killGraceS?: string;
   slots?: string;
+  gpuBusyMib?: string;
 }
 
 /** The worker's settings as the code uses them. */
@@ -43,6 +44,8 @@ export interface WorkerConfig {
   killGraceS: number;
   /** Jobs run at once (SPEC §10); 'auto' = one per usable GPU, at least 1, decided once the GPUs are known. */
   slots: number | 'auto';
+  /** A GPU none of this worker's jobs holds, with more MiB in use than this, runs someone else's processes (SPEC §10). */
+  gpuBusyMib: number;
 }
 
 export const DEFAULTS = {
@@ -52,6 +55,7 @@ export const DEFAULTS = {
   claimWaitS: 30,
   killGraceS: 10,
   slots: 'auto',
+  gpuBusyMib: 1024,
 } as const;
 
 const DECIMAL = /^\d+(\.\d+)?$/;
@@ -108,6 +112,7 @@ export function loadWorkerConfig(
     claimWaitS: claimWait(s('CIS490_CLAIM_WAIT_S', '--claim-wait-s', flags.claimWaitS)),
     killGraceS: seconds(s('CIS490_KILL_GRACE_S', '--kill-grace-s', flags.killGraceS), DEFAULTS.killGraceS, 0),
     slots: slots(s('CIS490_SLOTS', '--slots', flags.slots)),
+    gpuBusyMib: mib(s('CIS490_GPU_BUSY_MIB', '--gpu-busy-mib', flags.gpuBusyMib), DEFAULTS.gpuBusyMib),
   };
 }
 
@@ -153,6 +158,12 @@ function slots({ name, value }: Setting): number | 'auto' {
   if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > MAX_SLOTS) {
     throw new ConfigError(`${name} must be "auto" or a whole number from 1 to ${MAX_SLOTS}, got ${JSON.stringify(value)}`);
   }
+  return Number(value);
+}
+
+function mib({ name, value }: Setting, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value)) throw new ConfigError(`${name} must be a whole number of MiB >= 0, got ${JSON.stringify(value)}`);
   return Number(value);
 }
 

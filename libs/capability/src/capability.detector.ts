@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import os from 'node:os';
 import type { Capability, FreeGpu } from '@cis490/contract';
 import { applyCapabilityOverrides, readCapabilityOverrides } from './capability.overrides';
-import { parseIndexedNvidiaSmi } from './nvidia-smi.parser';
+import { parseIndexedNvidiaSmi, parseNvidiaSmiMemoryUsed } from './nvidia-smi.parser';
 import { runProbe } from './probe.runner';
 
 export interface DetectCapabilityOptions {
@@ -29,6 +29,16 @@ export async function probeGpus(env: NodeJS.ProcessEnv, timeoutMs: number): Prom
     { env, timeoutMs },
   );
   return out === null ? [] : parseIndexedNvidiaSmi(out);
+}
+
+/**
+ * MiB of memory in use on each GPU, by index, whoever uses it; null when
+ * nvidia-smi cannot say (absent, failing, timed out or unparsable).
+ */
+export async function probeGpuMemoryUsed(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Map<number, number> | null> {
+  const out = await runProbe('nvidia-smi', ['--query-gpu=index,memory.used', '--format=csv,noheader,nounits'], { env, timeoutMs });
+  const used = out === null ? null : parseNvidiaSmiMemoryUsed(out);
+  return used === null || used.size === 0 ? null : used;
 }
 
 /** The capability, and the GPUs it lists with their indices (none when CUDA is hidden). */
@@ -96,5 +106,10 @@ export class CapabilityDetector {
 
   detectHost(opts: DetectCapabilityOptions = {}): Promise<HostDetection> {
     return detectHost(opts);
+  }
+
+  /** MiB in use on each GPU by index, asked again each time; null when nvidia-smi cannot say. */
+  gpuMemoryUsed(env: NodeJS.ProcessEnv = process.env, timeoutMs = DEFAULT_PROBE_TIMEOUT_MS): Promise<Map<number, number> | null> {
+    return probeGpuMemoryUsed(env, timeoutMs);
   }
 }

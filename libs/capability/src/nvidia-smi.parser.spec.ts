@@ -1,4 +1,4 @@
-import { parseIndexedNvidiaSmi, parseNvidiaSmi } from './nvidia-smi.parser';
+import { parseIndexedNvidiaSmi, parseNvidiaSmi, parseNvidiaSmiMemoryUsed } from './nvidia-smi.parser';
 
 describe('parseNvidiaSmi', () => {
   it('reads several GPUs, names with spaces and dashes, MiB to GiB at one decimal', () => {
@@ -67,5 +67,16 @@ describe('parseIndexedNvidiaSmi', () => {
       { index: 0, name: 'RTX 3090', vram_gib: 24 },
       { index: 1, name: 'RTX 3090', vram_gib: 24 },
     ]);
+  });
+});
+
+describe('parseNvidiaSmiMemoryUsed', () => {
+  it('reads MiB in use by index, leaving out GPUs that cannot say', () => {
+    expect(parseNvidiaSmiMemoryUsed('0, 3\n1, 20480\n2, [N/A]\nNo devices were found\n')).toEqual(
+      new Map([
+        [0, 3],
+        [1, 20480],
+      ]),
+    );
   });
 });

@@ -48,3 +48,19 @@ export function parseIndexedNvidiaSmi(csv: string): FreeGpu[] {
   }
   return gpus;
 }
+
+const MEMORY_USED = /^(\d+)\s*,\s*(\d+(?:\.\d+)?)$/;
+
+/**
+ * Parses `nvidia-smi --query-gpu=index,memory.used --format=csv,noheader,nounits`:
+ * MiB in use by GPU index. Lines that are not `<index>, <MiB>` (a GPU that
+ * cannot report it prints `[N/A]`) are left out: such a GPU is not known busy.
+ */
+export function parseNvidiaSmiMemoryUsed(csv: string): Map<number, number> {
+  const used = new Map<number, number>();
+  for (const raw of csv.split(/\r?\n/)) {
+    const match = MEMORY_USED.exec(raw.trim());
+    if (match) used.set(Number(match[1]), Number(match[2]));
+  }
+  return used;
+}

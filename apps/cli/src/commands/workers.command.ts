@@ -2,7 +2,7 @@ import { Command, CommandRunner, Help } from 'nest-commander';
 import { CliContext } from '../cli.context';
 import { formatWorkers } from '../format/workers.format';
 
-@Command({ name: 'workers', description: 'workers the receiver has seen: capability, current jobs, last seen' })
+@Command({ name: 'workers', description: 'workers the receiver has seen: capability, slots used, which GPUs run which job, last seen' })
 export class WorkersCommand extends CommandRunner {
   constructor(private readonly cli: CliContext) {
     super();

@@ -10,6 +10,22 @@ export function currentJobs(ids: string[]): string {
   return ids.length === 1 ? shortId(ids[0]) : `${shortId(ids[0])} +${ids.length - 1}`;
 }
 
+/** `2/3`: the jobs a worker runs now of those it may run at once. */
+export const slotsUsed = (w: WorkerView): string => `${w.current_jobs.length}/${w.slots}`;
+
+/**
+ * Which GPUs run which job: `gpu 0: 3f2a9c1d7e0b, gpu 1,2: a1b2c3d4e5f6, cpu: …`,
+ * by GPU index, jobs without a GPU last; '-' when idle.
+ */
+export function gpuJobs(w: WorkerView): string {
+  if (!w.current_jobs.length) return '-';
+  const first = (gpus: number[]) => (gpus.length ? Math.min(...gpus) : Infinity);
+  return [...w.current_jobs]
+    .sort((a, b) => first(a.gpus) - first(b.gpus))
+    .map((j) => `${j.gpus.length ? `gpu ${[...j.gpus].sort((a, b) => a - b).join(',')}` : 'cpu'}: ${shortId(j.job_id)}`)
+    .join(', ');
+}
+
 export function formatWorkers(workers: WorkerView[], colors: Palette, now: number): string {
   if (!workers.length) return 'no worker has been seen yet';
   const rows = workers.map((w) => {
@@ -21,9 +37,10 @@ export function formatWorkers(workers: WorkerView[], colors: Palette, now: numbe
       c.cuda ? `yes ${gib(c.vram_gib)}` : 'no',
       gib(c.ram_gib),
       String(c.cores),
-      currentJobs(w.current_job_ids),
+      slotsUsed(w),
+      gpuJobs(w),
       relativeTime(w.last_seen, now),
     ];
   });
-  return renderTable(['ID', 'HOST', 'ONLINE', 'CUDA/VRAM', 'RAM', 'CORES', 'JOBS', 'LAST SEEN'], rows, colors);
+  return renderTable(['ID', 'HOST', 'ONLINE', 'CUDA/VRAM', 'RAM', 'CORES', 'SLOTS', 'JOBS', 'LAST SEEN'], rows, colors);
 }

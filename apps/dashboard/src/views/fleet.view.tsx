@@ -87,6 +87,10 @@ function keepShown(jobs: Map<string, JobView>, workers: WorkerView[]): Map<strin
   return new Map([...jobs].filter(([id, job]) => job.status === 'claimed' || job.status === 'running' || named.has(id)));
 }
 
+/** `GPU 0`, `GPUs 1, 2`, or `CPU` for a job given no GPU. */
+const gpuLabel = (gpus: number[] | undefined) =>
+  !gpus?.length ? 'CPU' : `${gpus.length === 1 ? 'GPU' : 'GPUs'} ${[...gpus].sort((a, b) => a - b).join(', ')}`;
+
 const byOnlineThenName = (a: WorkerView, b: WorkerView) =>
   Number(b.online) - Number(a.online) || a.worker_id.localeCompare(b.worker_id);
 
@@ -155,17 +159,24 @@ export function FleetView() {
                   {worker.hostname !== worker.worker_id && <span>{worker.hostname} · </span>}
                   {formatCapability(worker.capability)}
                 </p>
+                <p class="worker-slots muted">
+                  {worker.current_job_ids.length} of {worker.slots} slot{worker.slots === 1 ? '' : 's'} in use
+                </p>
                 {worker.current_job_ids.length === 0 ? (
                   <p class="muted slot">idle</p>
                 ) : (
                   worker.current_job_ids.map((id) => {
                     const job = jobOf(id);
+                    const gpus = worker.current_jobs.find((held) => held.job_id === id)?.gpus;
                     return (
                       <div class="slot" data-job={id}>
                         <div class="slot-head">
                           <a href={href(`/jobs/${id}`)} class="mono">
                             {shortId(id)}
                           </a>
+                          <span class="slot-gpus" title="the GPUs this job holds (CUDA_VISIBLE_DEVICES)">
+                            {gpuLabel(gpus)}
+                          </span>
                           {job && (
                             <>
                               <span class="slot-model">

@@ -67,6 +67,14 @@ export abstract class ConfiguredCommand extends CommandRunner {
     return raw(v);
   }
 
+  @Option({
+    flags: '--gpu-busy-mib <MiB>',
+    description: `CIS490_GPU_BUSY_MIB: a GPU none of this worker's jobs holds is busy (not offered) with more MiB in use (default ${DEFAULTS.gpuBusyMib})`,
+  })
+  parseGpuBusyMib(v: string): string {
+    return raw(v);
+  }
+
   @Option({ flags: '--kill-grace-s <seconds>', description: `CIS490_KILL_GRACE_S: SIGTERM → SIGKILL delay (default ${DEFAULTS.killGraceS})` })
   parseKillGraceS(v: string): string {
     return raw(v);

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ReceiverClientFactory, ReceiverError, RetryOptions } from '@cis490/client';
-import type { HostDetection } from '@cis490/capability';
+import { CapabilityDetector, type HostDetection } from '@cis490/capability';
 import type { ClaimRequest, ClaimResponse, FreeGpu } from '@cis490/contract';
 import { describeCapability } from '../capability.format';
 import { slotsFor, type WorkerConfig } from '../worker.config';
+import { BusyGpus } from './busy-gpus';
 import { JobRunner } from './job.runner';
 import { formatCheck, SelfTestService } from './self-test.service';
 import { Shutdown } from './shutdown';
@@ -19,8 +20,8 @@ export interface RunOptions {
 const HELD_AT_LEAST_MS = 500;
 
 /**
- * While jobs run, a claim is held no longer than this: a GPU or slot freed by a
- * job that ends is offered only by the next claim.
+ * While jobs run or other processes use a GPU, a claim is held no longer than
+ * this: a GPU or slot freed meanwhile is offered only by the next claim.
  */
 const BUSY_CLAIM_WAIT_S = 2;
 
@@ -45,6 +46,7 @@ export class WorkerLoop {
     private readonly selfTest: SelfTestService,
     private readonly clients: ReceiverClientFactory,
     private readonly runner: JobRunner,
+    private readonly detector: CapabilityDetector,
   ) {}
 
   async run(config: WorkerConfig, opts: RunOptions = {}): Promise<number> {
@@ -84,6 +86,7 @@ export class WorkerLoop {
       },
     });
     const running = new Map<Promise<void>, Held>();
+    const othersGpus = new BusyGpus(log, config.gpuBusyMib, () => this.detector.gpuMemoryUsed());
     let claimed = 0;
     let done = 0;
     // Learned from the first claim: idle polls must come often enough to keep this worker "online".
@@ -95,10 +98,13 @@ export class WorkerLoop {
         await Promise.race(running.keys());
         continue;
       }
-      const request = claimRequest(config, host, slots, [...running.values()]);
+      const holding = [...running.values()];
+      const ours = new Set(holding.flatMap((h) => h.gpus));
+      const busy = await othersGpus.among(host.gpus.map((gpu) => gpu.index).filter((index) => !ours.has(index)));
+      const request = claimRequest(config, host, slots, holding, busy);
       // Held no longer than a poll may be apart, or this worker would count as offline meanwhile.
       let waitS = Math.min(config.claimWaitS, heartbeatS ?? config.claimWaitS);
-      if (running.size > 0) waitS = Math.min(waitS, BUSY_CLAIM_WAIT_S);
+      if (running.size > 0 || busy.size > 0) waitS = Math.min(waitS, BUSY_CLAIM_WAIT_S);
       const askedAt = Date.now();
       let claim: ClaimResponse | null;
       try {
@@ -148,12 +154,13 @@ export class WorkerLoop {
 }
 
 /**
- * The claim as things stand (SPEC §10): the GPUs no running job holds, and
- * the RAM the running jobs asked for taken off the capability.
+ * The claim as things stand (SPEC §10): the GPUs neither a running job holds
+ * nor other processes use (`othersUse`), and the RAM the running jobs asked
+ * for taken off the capability.
  */
-function claimRequest(config: WorkerConfig, host: HostDetection, slots: number, held: Held[]): ClaimRequest {
-  const busy = new Set(held.flatMap((h) => h.gpus));
-  const free: FreeGpu[] = host.gpus.filter((gpu) => !busy.has(gpu.index));
+function claimRequest(config: WorkerConfig, host: HostDetection, slots: number, held: Held[], othersUse: Set<number>): ClaimRequest {
+  const ours = new Set(held.flatMap((h) => h.gpus));
+  const free: FreeGpu[] = host.gpus.filter((gpu) => !ours.has(gpu.index) && !othersUse.has(gpu.index));
   const usedRam = held.reduce((sum, h) => sum + h.ramGib, 0);
   const ram_gib = Math.max(0, Math.round((host.capability.ram_gib - usedRam) * 10) / 10);
   return {
