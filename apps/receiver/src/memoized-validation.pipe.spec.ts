@@ -105,6 +105,22 @@ describe('MemoizedValidationPipe', () => {
     expect(checks).toBe(6);
   });
 
+  it('remembers a query string by its values, and still refuses a bad one each time', async () => {
+    class Query {
+      @IsOptional() @IsString() @Validate(Counted)
+      name?: string;
+    }
+    const pipe = new MemoizedValidationPipe(OPTIONS);
+    const asQuery: ArgumentMetadata = { type: 'query', metatype: Query, data: undefined };
+    for (let i = 0; i < 3; i++) expect(await pipe.transform({ name: 'a' }, asQuery)).toEqual(Object.assign(new Query(), { name: 'a' }));
+    expect(checks).toBe(1);
+    for (let i = 0; i < 2; i++) {
+      expect(await refusal(pipe.transform({ name: ['a', 'b'] }, asQuery))).toMatchObject({ message: ['name must be a string'] });
+    }
+    // Each refusal was a full validation: nothing invalid is remembered.
+    expect(checks).toBe(3);
+  });
+
   it('forgets the oldest text once it holds as many as its limit', async () => {
     const pipe = new MemoizedValidationPipe(OPTIONS, { maxTextLength: 100, maxTexts: 2 });
     for (const name of ['a', 'b', 'c']) await pipe.transform(body(`{"name":"${name}"}`), asBody(Body));

@@ -29,6 +29,10 @@ export function withRawJson<T>(value: T, text: string): T {
  * The text itself is the key, not a re-serialization: `1e999` and `null`
  * serialize alike but are not alike to a validator. It remembers only with
  * `transform` on, where what the pipe answers is that instance.
+ *
+ * A query string is remembered too (`?wait_s=30` on every held claim): its
+ * values are strings or lists of strings, which JSON writes exactly, so its
+ * serialization is as good a key as a body's text.
  */
 export class MemoizedValidationPipe extends ValidationPipe {
   private readonly valid = new Map<Type<unknown>, Set<string>>();
@@ -41,7 +45,7 @@ export class MemoizedValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    const text = rawJsonOf(value);
+    const text = metadata.type === 'query' ? queryKey(value) : rawJsonOf(value);
     const metatype = metadata.metatype;
     const rememberable =
       this.isTransformEnabled &&
@@ -64,6 +68,10 @@ export class MemoizedValidationPipe extends ValidationPipe {
     if (texts.size >= this.limits.maxTexts) texts.delete(texts.values().next().value as string);
     texts.add(text);
   }
+}
+
+function queryKey(value: unknown): string | undefined {
+  return value !== null && typeof value === 'object' ? JSON.stringify(value) : undefined;
 }
 
 function rawJsonOf(value: unknown): string | undefined {

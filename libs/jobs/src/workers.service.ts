@@ -59,8 +59,10 @@ export class WorkersService {
     );
     const jobsOf = new Map<string, WorkerView['current_jobs']>();
     for (const job of active) {
-      const held = { job_id: job.id, gpus: JSON.parse(job.gpu_indices) as number[] };
-      jobsOf.set(job.worker_id, [...(jobsOf.get(job.worker_id) ?? []), held]);
+      const held = { job_id: job.id, gpus: job.gpu_indices === '[]' ? [] : (JSON.parse(job.gpu_indices) as number[]) };
+      const list = jobsOf.get(job.worker_id);
+      if (list) list.push(held);
+      else jobsOf.set(job.worker_id, [held]);
     }
     return workers.map((w) => ({
       worker_id: w.worker_id,
