@@ -5,6 +5,8 @@ import { ReceiverConfig } from './config/receiver.config';
 import { MetricsService } from './metrics.service';
 
 const SWEEP = 'stale-sweep';
+/** The sweep's lease (several receivers on one database) lasts this many sweep intervals. */
+const LEASE_INTERVALS = 3;
 
 /** Triggers the stale sweep every CIS490_SWEEP_INTERVAL_S; the sweep itself lives in StaleSweepService. */
 @Injectable()
@@ -33,7 +35,8 @@ export class StaleSweepScheduler implements OnApplicationBootstrap, OnModuleDest
     if (this.running) return; // a slow sweep is never stacked on another
     this.running = true;
     try {
-      const { requeued, failed } = await this.sweep.sweep();
+      // The lease outlasts a few intervals, so one slow sweep does not hand the sweep to another receiver.
+      const { requeued, failed } = await this.sweep.sweep(LEASE_INTERVALS * this.config.sweepIntervalS);
       this.metrics.sweepRequeued.inc(requeued);
       this.metrics.sweepFailed.inc(failed);
       if (requeued || failed) this.logger.warn(`stale jobs: ${requeued} back to pending, ${failed} failed`);

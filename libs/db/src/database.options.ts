@@ -27,7 +27,8 @@ export function databaseOptions(opts: DatabaseLocation): DataSourceOptions {
     logging: false,
   } as const;
   if (isPostgresUrl(opts.databaseUrl)) {
-    return { type: 'postgres', url: opts.databaseUrl, ...common };
+    // Receivers sharing the database migrate under a lock (`migrateOnce`), not as TypeORM opens it.
+    return { type: 'postgres', url: opts.databaseUrl, ...common, migrationsRun: false };
   }
   fs.mkdirSync(opts.dataDir, { recursive: true });
   return {

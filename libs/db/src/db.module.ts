@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { BetterSqlite3Driver } from 'typeorm/driver/better-sqlite3/BetterSqlite3Driver';
 import { databaseOptions, type DatabaseLocation } from './database.options';
 import { Db } from './db';
+import { migrateOnce } from './migrate-once';
 import { PostgresExecutor } from './postgres.executor';
 import { SqliteExecutor } from './sqlite.executor';
 
@@ -13,16 +14,20 @@ export interface DbModuleAsyncOptions {
   useFactory: (...args: any[]) => DatabaseLocation | Promise<DatabaseLocation>;
 }
 
-/** The executor for the driver TypeORM opened (and migrated) the database with. */
-function executorFor(dataSource: DataSource): Db {
-  if (dataSource.options.type === 'postgres') return new PostgresExecutor(dataSource);
+/** The executor for the driver TypeORM opened the database with, once the schema is migrated. */
+async function executorFor(dataSource: DataSource): Promise<Db> {
+  if (dataSource.options.type === 'postgres') {
+    await migrateOnce(dataSource);
+    return new PostgresExecutor(dataSource);
+  }
   const { databaseConnection } = dataSource.driver as BetterSqlite3Driver;
   return new SqliteExecutor(databaseConnection, dataSource.logger);
 }
 
 /**
  * The database, open and migrated before anything uses it: TypeORM opens the
- * connection and runs the migrations; `Db` (global) runs the statements.
+ * connection and runs the migrations (on PostgreSQL under a lock, see
+ * `migrateOnce`); `Db` (global) runs the statements.
  */
 @Module({})
 export class DbModule {

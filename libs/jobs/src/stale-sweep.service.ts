@@ -4,17 +4,30 @@ import { Clock } from './clock';
 import { JOBS_OPTIONS, JobsOptions } from './jobs.options';
 import { JobFeed } from './job-feed';
 import { BACK_TO_PENDING, type JobRow, toJobView } from './job-row';
+import { LeasesRepository } from './leases.repository';
 import { QueueRepository } from './queue.repository';
+import { ReceiverInstance } from './receiver-instance';
 import { retryWait } from './retry-policy';
 
 export interface SweepResult {
   requeued: number;
   failed: number;
+  /** Another receiver sharing the database holds the sweep's lease: this one swept nothing. */
+  skipped?: true;
 }
+
+/** The lease the sweep runs under when several receivers share a database. */
+export const SWEEP_LEASE = 'stale-sweep';
+/** How long a sweep's lease lasts unless the caller says (the scheduler: a few of its intervals). */
+const DEFAULT_LEASE_S = 60;
 
 /**
  * Takes jobs back from workers that went silent (SPEC §2 stale sweep). The
  * receiver's scheduler only calls `sweep()`; everything it decides is here.
+ * With several receivers on one database (SPEC §11) one sweeps at a time,
+ * under a lease it renews each sweep; were two ever to sweep together, each
+ * job's update still matches only the state judged stale, so a job is taken
+ * back once.
  */
 @Injectable()
 export class StaleSweepService {
@@ -23,11 +36,17 @@ export class StaleSweepService {
     private readonly repo: QueueRepository,
     private readonly feed: JobFeed,
     private readonly clock: Clock,
+    private readonly leases: LeasesRepository,
+    private readonly instance: ReceiverInstance,
     @Inject(JOBS_OPTIONS) private readonly options: JobsOptions,
   ) {}
 
-  async sweep(): Promise<SweepResult> {
+  /** `leaseS`: how long this receiver stays the sweeper without sweeping again. */
+  async sweep(leaseS = DEFAULT_LEASE_S): Promise<SweepResult> {
     const now = this.clock.now();
+    const until = new Date(now.getTime() + leaseS * 1000).toISOString();
+    const mine = await this.db.write((sql) => this.leases.acquire(sql, SWEEP_LEASE, this.instance.id, now.toISOString(), until));
+    if (!mine) return { requeued: 0, failed: 0, skipped: true };
     const cutoff = new Date(now.getTime() - this.options.staleAfterS * 1000).toISOString();
     const stale = await this.db.read((sql) => this.repo.findStale(sql, cutoff));
     const result: SweepResult = { requeued: 0, failed: 0 };
