@@ -1,3 +1,4 @@
+import type { Notifications } from './notifications';
 import type { SqlDialect } from './sql-dialect';
 
 /**
@@ -18,6 +19,9 @@ export interface Sql {
  */
 export abstract class Db {
   abstract readonly dialect: SqlDialect;
+
+  /** Messages to and from the other receivers sharing the database; null when it has just one (SQLite). */
+  abstract readonly notifications: Notifications | null;
 
   /** Reads outside a transaction: each statement sees committed data. */
   abstract read<T>(section: (sql: Sql) => Promise<T>): Promise<T>;

@@ -7,3 +7,4 @@ export { PostgresExecutor } from './postgres.executor';
 export { insertRows, placeholders } from './sql-building';
 export { POSTGRES, SQLITE, type SqlDialect } from './sql-dialect';
 export { SqliteExecutor } from './sqlite.executor';
+export { MAX_NOTIFY_BYTES, type Notifications } from './notifications';

@@ -1,5 +1,7 @@
 import type { DataSource, QueryRunner } from 'typeorm';
+import type { OnModuleDestroy } from '@nestjs/common';
 import { Db, type Sql } from './db';
+import { PostgresNotifications } from './postgres.notifications';
 import { POSTGRES } from './sql-dialect';
 
 /**
@@ -7,11 +9,17 @@ import { POSTGRES } from './sql-dialect';
  * connection of its own, so sections run side by side, and receivers sharing
  * the database are kept apart by row locks (`FOR UPDATE`, `SKIP LOCKED`).
  */
-export class PostgresExecutor extends Db {
+export class PostgresExecutor extends Db implements OnModuleDestroy {
   readonly dialect = POSTGRES;
+  readonly notifications: PostgresNotifications;
 
   constructor(private readonly dataSource: DataSource) {
     super();
+    this.notifications = new PostgresNotifications(dataSource);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.notifications.close();
   }
 
   async read<T>(section: (sql: Sql) => Promise<T>): Promise<T> {

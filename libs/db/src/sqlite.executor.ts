@@ -26,6 +26,7 @@ const MAX_GROUP = 64;
  */
 export class SqliteExecutor extends Db {
   readonly dialect = SQLITE;
+  readonly notifications = null;
   private readonly statements: SqliteStatements;
   private readonly mutex = new AsyncMutex();
   /** The group that write sections called now join: queued, not yet started. */

@@ -15,6 +15,7 @@ export { JOBS_OPTIONS, type JobsOptions } from './jobs.options';
 export { JobsModule, type JobsModuleAsyncOptions } from './jobs.module';
 export { ManifestLoader, type ManifestLoadOutcome } from './manifest.loader';
 export { QueueService } from './queue.service';
+export { ReceiverInstance } from './receiver-instance';
 export { ResultsService } from './results.service';
 export { type LogSlice, RunsService } from './runs.service';
 export { StaleSweepService, type SweepResult } from './stale-sweep.service';

@@ -1,12 +1,16 @@
 import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
 import { Clock, SystemClock } from './clock';
 import { JOBS_OPTIONS, JobsOptions } from './jobs.options';
+import { FeedRelay } from './feed-relay';
 import { HeldClaims } from './held-claims';
 import { JobFeed } from './job-feed';
+import { LeasesRepository } from './leases.repository';
 import { LogStore } from './log-store';
+import { ManifestStateRepository } from './manifest-state.repository';
 import { ManifestLoader } from './manifest.loader';
 import { QueueRepository } from './queue.repository';
 import { QueueService } from './queue.service';
+import { ReceiverInstance } from './receiver-instance';
 import { ResultsService } from './results.service';
 import { RunsRepository } from './runs.repository';
 import { RunsService } from './runs.service';
@@ -34,9 +38,13 @@ export class JobsModule {
       providers: [
         { provide: JOBS_OPTIONS, useFactory: options.useFactory, inject: options.inject ?? [] },
         { provide: Clock, useClass: SystemClock },
+        ReceiverInstance,
+        LeasesRepository,
+        ManifestStateRepository,
         QueueRepository,
         RunsRepository,
         JobFeed,
+        FeedRelay,
         LogStore,
         RunsService,
         HeldClaims,

@@ -371,9 +371,10 @@ export class QueueService {
   /**
    * Applies a validated manifest in one transaction (SPEC §1 reload
    * semantics). Compares in memory and writes only what changed, so an
-   * unchanged reload of a large manifest is one read.
+   * unchanged reload of a large manifest is one read. `andThen` writes in
+   * the same transaction (the manifest state every receiver reads).
    */
-  async reload(manifest: Manifest): Promise<Omit<ReloadResult, 'warnings'>> {
+  async reload(manifest: Manifest, andThen?: (sql: Sql) => Promise<void>): Promise<Omit<ReloadResult, 'warnings'>> {
     const changed: string[] = [];
     const result = await this.db.write(async (sql) => {
       changed.length = 0;
@@ -427,6 +428,7 @@ export class QueueService {
       await this.repo.insertJobs(sql, added);
       await this.repo.insertEvents(sql, creations);
       changed.push(...added.map((row) => row.id));
+      await andThen?.(sql);
       return { added: added.length, updated, unchanged, orphaned, total: manifest.jobs.length };
     });
     await this.tellReload(changed);

@@ -35,22 +35,31 @@ export class ManifestService {
 
   constructor(@Inject(MANIFEST_OPTIONS) private readonly options: ManifestOptions) {}
 
+  /** The operator's file this receiver loads. */
+  get path(): string {
+    return this.options.path;
+  }
+
   /** The manifest in force; null until one has loaded. */
   get current(): Manifest | null {
     return this.inForce;
   }
 
   /**
-   * The file, read and validated. Parsing is a pure function of the text and
-   * most of what reloading a large manifest costs, so the very text that
-   * loaded last is not parsed again.
+   * The file, read and validated, with the text it was read from. Parsing is
+   * a pure function of the text and most of what reloading a large manifest
+   * costs, so the very text that loaded last is not parsed again.
    */
-  read(): ManifestResult {
+  read(): ManifestResult & { source?: string } {
     const text = readManifestText(this.options.path);
-    if (!text.ok) return text;
-    if (this.lastParsed?.source === text.source) return this.lastParsed.result;
-    const result = parseManifest(text.source);
-    if (result.ok) this.lastParsed = { source: text.source, result };
+    return text.ok ? { ...this.parse(text.source), source: text.source } : text;
+  }
+
+  /** A manifest's text, validated; remembered when valid (`read`). */
+  parse(source: string): ManifestResult {
+    if (this.lastParsed?.source === source) return this.lastParsed.result;
+    const result = parseManifest(source);
+    if (result.ok) this.lastParsed = { source, result };
     return result;
   }
 
@@ -70,6 +79,26 @@ export class ManifestService {
     this.error = first ? `${formatIssue(first).split('\n', 1)[0]}${more}` : 'manifest is not valid';
     this.logger.error(`${this.options.path} not applied, serving the jobs already known: ${this.error}`);
     for (const e of errors) this.logger.error(`  ${formatIssue(e)}`);
+  }
+
+  /**
+   * Another receiver sharing the database (SPEC §11) put `manifest`, read
+   * from its file `path`, in force at `at`; or (`manifest` null) its last
+   * reload failed with `error`. This receiver enforces the same from now on.
+   */
+  adopt(manifest: Manifest | null, at: string | null, path: string | null, error: string | null): void {
+    if (manifest) {
+      this.inForce = manifest;
+      this.loadedAt = at;
+      this.logger.log(`in force: the manifest another receiver loaded from ${path ?? 'its file'} (${manifest.jobs.length} jobs)`);
+    }
+    this.error = error;
+    if (error) this.logger.error(`another receiver's reload was not applied: ${error}`);
+  }
+
+  /** The latest attempt's error as one line, or null when it loaded. */
+  get lastError(): string | null {
+    return this.error;
   }
 
   /** The `[hosts.<hostname>]` entry of the manifest in force. */

@@ -107,6 +107,7 @@ export class EventsService implements OnApplicationBootstrap, OnModuleDestroy {
         this.scheduleRecount(true);
         return;
       case 'claimable':
+      case 'manifest':
         return;
     }
   }
