@@ -5,3 +5,4 @@ export { ReceiverClientFactory } from './receiver-client.factory';
 export { ClientModule } from './client.module';
 export * from './log-stream';
 export * from './event-stream';
+export { isUnanswered, ReceiverList } from './receiver-list';
