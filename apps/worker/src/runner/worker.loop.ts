@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ReceiverClientFactory, ReceiverError, RetryOptions } from '@cis490/client';
+import { ReceiverClientFactory, ReceiverError, ReceiverUnreachableError, RetryOptions, type Unanswered } from '@cis490/client';
 import { CapabilityDetector, type HostDetection } from '@cis490/capability';
 import type { ClaimRequest, ClaimResponse, FreeGpu } from '@cis490/contract';
 import { describeCapability } from '../capability.format';
@@ -85,8 +85,7 @@ export class WorkerLoop {
         onRetry: (err, attempt, delayMs) => log.warn(`${oneLine(err.message)}; retry ${attempt} in ${(delayMs / 1000).toFixed(1)} s`),
       },
       // Said once per move: every later request goes to the receiver that answered.
-      onFailover: ({ from, to, unanswered }) =>
-        log.warn(`receiver ${from} did not answer (${oneLine(unanswered[0]?.error.message ?? 'no answer')}); now using ${to}`),
+      onFailover: ({ from, to, unanswered }) => log.warn(`receiver ${from} did not answer (${whyUnanswered(unanswered)}); now using ${to}`),
     });
     const running = new Map<Promise<void>, Held>();
     const othersGpus = new BusyGpus(log, config.gpuBusyMib, () => this.detector.gpuMemoryUsed());
@@ -175,6 +174,13 @@ function claimRequest(config: WorkerConfig, host: HostDetection, slots: number, 
     free_gpus: free,
     slots,
   };
+}
+
+/** What the receiver that was in use said, or failed to: `connect ECONNREFUSED …`, `503 Service Unavailable`. */
+function whyUnanswered(unanswered: readonly Unanswered[]): string {
+  const err = unanswered[0]?.error;
+  if (!err) return 'no answer';
+  return oneLine(err instanceof ReceiverUnreachableError ? err.reason : err.message);
 }
 
 /** `receiver http://a:8471`, or `receivers http://a:8471, http://b:8471 (in turn)`. */
