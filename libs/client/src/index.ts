@@ -5,4 +5,3 @@ export { ReceiverClientFactory } from './receiver-client.factory';
 export { ClientModule } from './client.module';
 export * from './log-stream';
 export * from './event-stream';
-export { isUnanswered, ReceiverList } from './receiver-list';
