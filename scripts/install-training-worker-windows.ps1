@@ -11,7 +11,9 @@ failure. Running it again with the same parameters changes nothing.
 Run from a built checkout (npm ci; npm run build), in an elevated PowerShell.
 
 .PARAMETER Receiver
-The receiver's base URL, e.g. http://receiver.lab:8471 (required).
+The receiver's base URL, e.g. http://receiver.lab:8471 (required); or several,
+comma-separated (receivers sharing one PostgreSQL database), which the worker
+tries in turn when one does not answer: http://rx1.lab:8471,http://rx2.lab:8471
 
 .PARAMETER Trainer
 The trainer's command line, with absolute paths: it runs in its job dir
@@ -50,10 +52,13 @@ Print every action, change nothing.
 
 .EXAMPLE
 .\scripts\install-training-worker-windows.ps1 -Receiver http://receiver.lab:8471 -TokenFile C:\secure\worker.token -Trainer "node C:/cis490-fleet/examples/trainer/train.js" -DryRun
+
+.EXAMPLE
+.\scripts\install-training-worker-windows.ps1 -Receiver http://rx1.lab:8471,http://rx2.lab:8471 -TokenFile C:\secure\worker.token -Trainer "node C:/cis490-fleet/examples/trainer/train.js"
 #>
 [CmdletBinding()]
 param(
-  [string]$Receiver,
+  [string[]]$Receiver,
   [string]$Trainer,
   [string]$TokenFile,
   [string]$WorkerId,
@@ -78,7 +83,7 @@ $EnvKeys = @('CIS490_RECEIVER_URL', 'CIS490_TRAINER_CMD', 'CIS490_WORK_DIR', 'CI
 
 function Write-Usage {
   [Console]::Error.WriteLine(@'
-usage: install-training-worker-windows.ps1 -Receiver URL -Trainer CMD [-TokenFile FILE]
+usage: install-training-worker-windows.ps1 -Receiver URL[,URL...] -Trainer CMD [-TokenFile FILE]
          [-WorkerId ID] [-WorkDir DIR] [-EnvFile FILE] [-Checkout DIR] [-Node EXE]
          [-Credential CRED] [-TaskName NAME] [-DryRun]
   (Get-Help .\scripts\install-training-worker-windows.ps1 -Detailed for more)
@@ -125,6 +130,25 @@ function Resolve-FullPath([string]$Path) {
   $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Path)
 }
 
+# -Receiver: one URL or several, comma-separated (SPEC §11), as one string or
+# as the array PowerShell makes of an unquoted a,b. Each is checked and kept
+# without a trailing slash, a receiver given twice once, in the order given.
+function ConvertTo-ReceiverList([string[]]$Given) {
+  $parts = @(($Given -join ',') -split ',')
+  $urls = New-Object System.Collections.Generic.List[string]
+  for ($i = 0; $i -lt $parts.Count; $i++) {
+    $url = $parts[$i].Trim()
+    $which = if ($parts.Count -gt 1) { "-Receiver element $($i + 1) of $($parts.Count)" } else { '-Receiver' }
+    if (-not $url) {
+      Stop-WithError "$which is empty: give receivers' URLs separated by single commas, e.g. http://rx1.lab:8471,http://rx2.lab:8471"
+    }
+    if ($url -notmatch '^https?://[^\s/]+(/\S*)?$') { Stop-WithError "$which must be an http:// or https:// URL, got: $url" }
+    $url = $url.TrimEnd('/')
+    if (-not $urls.Contains($url)) { $urls.Add($url) }
+  }
+  $urls -join ','
+}
+
 function Get-ProgramDataDir {
   if ($env:ProgramData) { $env:ProgramData } else { 'C:\ProgramData' }
 }
@@ -133,8 +157,7 @@ function Get-ProgramDataDir {
 
 if (-not $Receiver) { Stop-WithUsage '-Receiver is required' }
 if (-not $Trainer) { Stop-WithUsage '-Trainer is required' }
-if ($Receiver -notmatch '^https?://[^\s/]+(/\S*)?$') { Stop-WithError "-Receiver must be an http:// or https:// URL, got: $Receiver" }
-$Receiver = $Receiver.TrimEnd('/')
+$ReceiverList = ConvertTo-ReceiverList $Receiver
 if ($WorkerId -and $WorkerId -notmatch '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$') {
   Stop-WithError '-WorkerId must match [A-Za-z0-9][A-Za-z0-9._-]{0,63}'
 }
@@ -237,7 +260,7 @@ if (Test-Path -LiteralPath $EnvFile -PathType Leaf) {
     }
   }
 }
-$lines['CIS490_RECEIVER_URL'] = 'CIS490_RECEIVER_URL=' + (ConvertTo-EnvValue '-Receiver' $Receiver)
+$lines['CIS490_RECEIVER_URL'] = 'CIS490_RECEIVER_URL=' + (ConvertTo-EnvValue '-Receiver' $ReceiverList)
 $lines['CIS490_TRAINER_CMD'] = 'CIS490_TRAINER_CMD=' + (ConvertTo-EnvValue '-Trainer' $Trainer)
 $lines['CIS490_WORK_DIR'] = 'CIS490_WORK_DIR=' + (ConvertTo-EnvValue '-WorkDir' $WorkDir)
 if ($WorkerId) { $lines['CIS490_WORKER_ID'] = 'CIS490_WORKER_ID=' + (ConvertTo-EnvValue '-WorkerId' $WorkerId) }

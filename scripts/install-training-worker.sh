@@ -18,7 +18,7 @@ readonly ENV_KEYS=(CIS490_RECEIVER_URL CIS490_TRAINER_CMD CIS490_WORK_DIR CIS490
 
 usage() {
   cat <<EOF
-usage: $(basename -- "$0") --receiver URL --trainer CMD [options]
+usage: $(basename -- "$0") --receiver URL[,URL...] --trainer CMD [options]
 
 Installs cis490-worker as the systemd service $UNIT_NAME: creates the service
 user, writes the env file, installs the unit, runs \`cis490-worker self-test\`
@@ -26,7 +26,10 @@ as the service user, and enables and starts the service only if it passes.
 Running it again with the same flags changes nothing.
 
 required:
-  --receiver URL        the receiver's base URL, e.g. http://receiver.lab:8471
+  --receiver URLS       the receiver's base URL, e.g. http://receiver.lab:8471, or several
+                        comma-separated (receivers sharing one PostgreSQL database): the
+                        worker moves to the next when one does not answer, e.g.
+                        http://rx1.lab:8471,http://rx2.lab:8471
   --trainer CMD         the trainer's command line (absolute paths; it runs in the job dir),
                         e.g. "node $REPO_DIR/examples/trainer/train.js"
 options:
@@ -62,10 +65,28 @@ done
 
 # --- Check everything before changing anything --------------------------------
 
-[[ $receiver =~ ^https?://[^[:space:]/]+(/[^[:space:]]*)?$ ]] ||
-  die "--receiver must be an http:// or https:// URL, got: $receiver"
-receiver=${receiver%/}
+# One URL or several, comma-separated (SPEC §11): each checked and written
+# without a trailing slash, a receiver given twice kept once, the order kept.
+parse_receivers() {
+  local list=$1 url i=0 which commas=${1//[^,]/}
+  local total=$((${#commas} + 1))
+  receiver=''
+  while IFS= read -r -d ',' url; do
+    i=$((i + 1))
+    url=${url#"${url%%[![:space:]]*}"}
+    url=${url%"${url##*[![:space:]]}"}
+    which=--receiver
+    ((total == 1)) || which="--receiver element $i of $total"
+    [[ -n $url ]] ||
+      die "$which is empty: give receivers' URLs separated by single commas, e.g. http://rx1.lab:8471,http://rx2.lab:8471"
+    [[ $url =~ ^https?://[^[:space:]/]+(/[^[:space:]]*)?$ ]] ||
+      die "$which must be an http:// or https:// URL, got: $url"
+    url=${url%/}
+    [[ ,$receiver, == *,"$url",* ]] || receiver+=${receiver:+,}$url
+  done < <(printf '%s,' "$list")
+}
 check_env_value --receiver "$receiver"
+parse_receivers "$receiver"
 check_env_value --trainer "$trainer"
 [[ -z $worker_id || $worker_id =~ ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$ ]] ||
   die "--worker-id must match [A-Za-z0-9][A-Za-z0-9._-]{0,63}"

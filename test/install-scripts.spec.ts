@@ -223,7 +223,28 @@ describe('install-training-worker.sh', () => {
     const run = install(WORKER, [...args, '--dry-run']);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain(`error: ${message}`);
-    expect(run.stderr).toMatch(/^usage: install-training-worker\.sh --receiver URL --trainer CMD/m);
+    expect(run.stderr).toMatch(/^usage: install-training-worker\.sh --receiver URL\[,URL\.\.\.\] --trainer CMD/m);
+    expect(run.stdout).toBe('');
+  });
+
+  it('writes several receivers as one comma list, in order, each without a trailing slash, once', () => {
+    const envFile = path.join(target, 'etc', 'worker.env');
+    const receivers = 'http://rx1.lab:8471/, https://rx2.lab/fleet ,http://rx1.lab:8471';
+    const run = install(WORKER, ['--receiver', receivers, '--trainer', 'node /t.js', ...workerPaths(), '--dry-run']);
+    expect(run.status).toBe(0);
+    expect(plannedContent(run.stdout, envFile)).toContain('CIS490_RECEIVER_URL="http://rx1.lab:8471,https://rx2.lab/fleet"\n');
+  });
+
+  it.each([
+    ['http://rx1.lab:8471,,http://rx2.lab:8471', '--receiver element 2 of 3 is empty'],
+    ['http://rx1.lab:8471,', '--receiver element 2 of 2 is empty'],
+    ['http://rx1.lab:8471,rx2.lab:8471', '--receiver element 2 of 2 must be an http:// or https:// URL, got: rx2.lab:8471'],
+    ['receiver.lab', '--receiver must be an http:// or https:// URL, got: receiver.lab'],
+  ])('refuses --receiver %j before doing anything, naming the element', (receivers, message) => {
+    const run = install(WORKER, ['--receiver', receivers, '--trainer', 'node /t.js', ...workerPaths(), '--dry-run']);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(`error: ${run.stderr.slice(7).split('\n')[0]}\n`);
+    expect(run.stderr).toContain(message);
     expect(run.stdout).toBe('');
   });
 

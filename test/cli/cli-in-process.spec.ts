@@ -116,7 +116,7 @@ describe('cis490-jobs commands, in process', () => {
     expect(badStatus.exitCode).toBe(EXIT.usage);
     expect(badStatus.lines).toEqual([expect.stringMatching(/^--status: "done" is not a job status/)]);
     expect(badUrl.exitCode).toBe(EXIT.usage);
-    expect(badUrl.lines).toEqual([expect.stringMatching(/^--receiver: invalid receiver URL "lab-receiver:8471"/)]);
+    expect(badUrl.lines).toEqual(['--receiver must be an http:// or https:// URL, got "lab-receiver:8471"']);
     expect(unreachable.exitCode).toBe(EXIT.unreachable);
     expect(unreachable.lines).toEqual([expect.stringMatching(new RegExp(`^cannot reach receiver at http://127.0.0.1:${port}`))]);
   });

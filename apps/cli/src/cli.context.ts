@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type { Command } from 'commander';
 import { ReceiverClient, ReceiverClientFactory } from '@cis490/client';
-import { DEFAULT_RECEIVER_URL } from '@cis490/contract';
+import { DEFAULT_RECEIVER_URL, parseReceiverUrls } from '@cis490/contract';
 import { MissingTokenError, UsageError } from './cli.errors';
 import { paletteFor, Palette } from './output/colors';
-import { OPERATOR_TOKEN_ENV } from './receiver/receiver.options';
+import { OPERATOR_TOKEN_ENV, RECEIVER_URL_ENV } from './receiver/receiver.options';
 
 /** The program-wide options (CliProgram declares them). */
 export interface GlobalOptions {
+  /** One receiver's URL or several, comma-separated (SPEC §11), as given. */
   receiver: string;
   json: boolean;
 }
@@ -36,12 +37,15 @@ export class CliContext {
       operatorToken = process.env[OPERATOR_TOKEN_ENV];
       if (!operatorToken) throw new MissingTokenError(command.name());
     }
-    let client: ReceiverClient;
+    let receivers: string[];
     try {
-      client = this.clients.create({ baseUrl: globals.receiver, operatorToken, retry: false });
+      receivers = parseReceiverUrls(globals.receiver);
     } catch (err) {
-      throw new UsageError(`--receiver: ${(err as Error).message}`);
+      // Named as the operator gave it: the variable, when the flag was not on the command line.
+      const setting = command.getOptionValueSourceWithGlobals('receiver') === 'env' ? RECEIVER_URL_ENV : '--receiver';
+      throw new UsageError(`${setting} ${(err as Error).message}`);
     }
+    const client = this.clients.create({ baseUrl: receivers, operatorToken, retry: false });
     return { ...globals, client, colors: paletteFor(process.stdout, process.env), now: Date.now() };
   }
 

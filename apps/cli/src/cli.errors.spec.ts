@@ -1,4 +1,4 @@
-import { ReceiverError, ReceiverUnreachableError } from '@cis490/client';
+import { NoReceiverAnsweredError, ReceiverError, ReceiverUnreachableError } from '@cis490/client';
 import { describeFailure, EXIT, MissingTokenError, oneLine, UsageError } from './cli.errors';
 
 describe('describeFailure', () => {
@@ -13,6 +13,20 @@ describe('describeFailure', () => {
     const unreachable = describeFailure(new ReceiverUnreachableError('http://rx:8471', 'connect ECONNREFUSED 10.0.0.1:8471'));
     expect(unreachable.exitCode).toBe(EXIT.unreachable);
     expect(unreachable.lines[0]).toMatch(/^cannot reach receiver at http:\/\/rx:8471: connect ECONNREFUSED .*CIS490_RECEIVER_URL\)$/);
+  });
+
+  it('names every receiver tried when none of a list answered, and what to do', () => {
+    const none = new NoReceiverAnsweredError([
+      { url: 'http://rx1:8471', error: new ReceiverUnreachableError('http://rx1:8471', 'connect ECONNREFUSED 10.0.0.1:8471') },
+      { url: 'http://rx2:8471', error: new ReceiverError(502, 'Bad Gateway', '<html>') },
+    ]);
+    expect(describeFailure(none)).toEqual({
+      exitCode: EXIT.unreachable,
+      lines: [
+        'no receiver answered: http://rx1:8471 (connect ECONNREFUSED 10.0.0.1:8471); http://rx2:8471 (502 Bad Gateway: <html>) ' +
+          '(is any of them running? set --receiver or CIS490_RECEIVER_URL to receivers that are)',
+      ],
+    });
   });
 
   it('leaves commander\'s own usage messages to commander, and says "missing command" in one line', () => {

@@ -1,5 +1,5 @@
 import { formatIssue } from '@cis490/contract';
-import { ReceiverError, ReceiverUnreachableError } from '@cis490/client';
+import { NoReceiverAnsweredError, ReceiverError, ReceiverUnreachableError } from '@cis490/client';
 
 export const CLI_NAME = 'cis490-jobs';
 
@@ -59,6 +59,12 @@ export function describeFailure(err: unknown): Failure {
   }
   if (err instanceof UsageError || err instanceof MissingTokenError) {
     return { exitCode: EXIT.usage, lines: [err.message] };
+  }
+  if (err instanceof NoReceiverAnsweredError) {
+    return {
+      exitCode: EXIT.unreachable,
+      lines: [`${err.message} (is any of them running? set --receiver or CIS490_RECEIVER_URL to receivers that are)`],
+    };
   }
   if (err instanceof ReceiverUnreachableError) {
     return {

@@ -10,7 +10,8 @@ const DESCRIPTION = 'Operate a cis490 training fleet: see the queue, read and fo
 
 const EPILOG = `
 Environment:
-  ${RECEIVER_URL_ENV}     the receiver (default ${DEFAULT_RECEIVER_URL}); --receiver overrides it
+  ${RECEIVER_URL_ENV}     the receiver (default ${DEFAULT_RECEIVER_URL}), or several comma-separated,
+                          tried in turn when one does not answer; --receiver overrides it
   ${OPERATOR_TOKEN_ENV}   needed by cancel, requeue and reload (never taken from the command line)
 
 Exit codes: 0 ok, 1 the receiver refused, 2 usage error or missing token, 3 receiver unreachable.
@@ -37,7 +38,7 @@ export class CliProgram {
       .version(VERSION, '-V, --version', 'print the version')
       .addOption(
         program
-          .createOption('--receiver <url>', 'the receiver\'s base URL')
+          .createOption('--receiver <urls>', 'the receiver\'s base URL, or several comma-separated (tried in turn)')
           .env(RECEIVER_URL_ENV)
           .default(DEFAULT_RECEIVER_URL),
       )

@@ -16,7 +16,7 @@ const problem = (env: NodeJS.ProcessEnv, flags = {}): string => {
 describe('loadWorkerConfig', () => {
   it('has SPEC defaults, with the work dir made absolute and the hostname as worker ID', () => {
     expect(load({})).toEqual({
-      receiverUrl: 'http://127.0.0.1:8471',
+      receiverUrls: ['http://127.0.0.1:8471'],
       workerToken: undefined,
       trainerCmd: '',
       trainerArgv: [],
@@ -48,7 +48,7 @@ describe('loadWorkerConfig', () => {
       CIS490_GPU_BUSY_MIB: '0',
     };
     expect(load(env)).toMatchObject({
-      receiverUrl: 'https://rx.lab:8471/fleet',
+      receiverUrls: ['https://rx.lab:8471/fleet'],
       workerToken: 's3cret',
       trainerArgv: ['python3', '-u', '/opt/t/train.py', '--device', 'cuda:0'],
       workDir: '/var/lib/cis490',
@@ -77,6 +77,27 @@ describe('loadWorkerConfig', () => {
   it('makes a relative trainer path absolute: the trainer runs in the job dir', () => {
     expect(load({ CIS490_TRAINER_CMD: './bin/train --x' }).trainerArgv).toEqual(['/srv/cis490/bin/train', '--x']);
     expect(load({ CIS490_TRAINER_CMD: 'train --x' }).trainerArgv).toEqual(['train', '--x']);
+  });
+
+  it('takes several receivers, comma-separated, in order, each normalized and counted once', () => {
+    expect(load({ CIS490_RECEIVER_URL: 'http://rx1.lab:8471/, https://rx2.lab/fleet ,http://rx1.lab:8471' }).receiverUrls).toEqual([
+      'http://rx1.lab:8471',
+      'https://rx2.lab/fleet',
+    ]);
+    expect(load({ CIS490_RECEIVER_URL: 'http://a:1' }, { receiverUrl: 'http://b:2,http://c:3' }).receiverUrls).toEqual([
+      'http://b:2',
+      'http://c:3',
+    ]);
+  });
+
+  it('names the setting and the element of a bad receiver list', () => {
+    expect(problem({ CIS490_RECEIVER_URL: 'http://a:1,,http://b:2' })).toBe(
+      "CIS490_RECEIVER_URL element 2 of 3 is empty: give receivers' URLs separated by single commas, e.g. http://rx1.lab:8471,http://rx2.lab:8471",
+    );
+    expect(problem({ CIS490_RECEIVER_URL: 'http://a:1,' })).toMatch(/^CIS490_RECEIVER_URL element 2 of 2 is empty/);
+    expect(problem({}, { receiverUrl: 'http://a:1,rx2.lab:8471' })).toBe(
+      '--receiver-url element 2 of 2 must be an http:// or https:// URL, got "rx2.lab:8471"',
+    );
   });
 
   it.each([

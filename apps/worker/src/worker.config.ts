@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readCapabilityOverrides } from '@cis490/capability';
-import { DEFAULT_RECEIVER_URL, MAX_CLAIM_WAIT_S, MAX_SLOTS, NAME_PATTERN, normalizeReceiverUrl, WORKER_ID_PATTERN, WORKER_ID_RULE } from '@cis490/contract';
+import { DEFAULT_RECEIVER_URL, MAX_CLAIM_WAIT_S, MAX_SLOTS, NAME_PATTERN, parseReceiverUrls, WORKER_ID_PATTERN, WORKER_ID_RULE } from '@cis490/contract';
 import { parseTrainerCommand, resolveTrainerArgv } from './trainer-command';
 
 /** A bad setting; the message names the variable (or flag) it came from. */
@@ -26,7 +26,8 @@ export interface WorkerFlags {
 
 /** The worker's settings as the code uses them. */
 export interface WorkerConfig {
-  receiverUrl: string;
+  /** The receivers, in the order tried: the worker fails over to the next when one does not answer (SPEC §11). */
+  receiverUrls: string[];
   /** From the environment only: argv is visible to every user of the host. */
   workerToken?: string;
   /** The trainer's command as written; '' when not configured. */
@@ -100,7 +101,7 @@ export function loadWorkerConfig(
 
   const token = env.CIS490_WORKER_TOKEN?.trim();
   return {
-    receiverUrl: receiverUrl(s('CIS490_RECEIVER_URL', '--receiver-url', flags.receiverUrl)),
+    receiverUrls: receiverUrls(s('CIS490_RECEIVER_URL', '--receiver-url', flags.receiverUrl)),
     workerToken: token ? token : undefined,
     trainerCmd: trainer.value ?? '',
     trainerArgv,
@@ -116,10 +117,10 @@ export function loadWorkerConfig(
   };
 }
 
-function receiverUrl({ name, value }: Setting): string {
-  if (value === undefined) return DEFAULTS.receiverUrl;
+function receiverUrls({ name, value }: Setting): string[] {
+  if (value === undefined) return [DEFAULTS.receiverUrl];
   try {
-    return normalizeReceiverUrl(value);
+    return parseReceiverUrls(value);
   } catch (err) {
     throw new ConfigError(`${name} ${(err as Error).message}`);
   }

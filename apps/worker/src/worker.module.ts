@@ -6,6 +6,7 @@ import { ArtifactsModule } from '@cis490/artifacts';
 import { CapabilityModule } from '@cis490/capability';
 import { ClientModule } from '@cis490/client';
 import { CapabilityCommand } from './commands/capability.command';
+import { ConfigCommand } from './commands/config.command';
 import { RunCommand } from './commands/run.command';
 import { SelfTestCommand } from './commands/self-test.command';
 import { JobRunner } from './runner/job.runner';
@@ -25,6 +26,7 @@ import { WorkerConfigService } from './worker-config.service';
   providers: [
     RunCommand,
     CapabilityCommand,
+    ConfigCommand,
     SelfTestCommand,
     WorkerConfigService,
     WorkerLoop,

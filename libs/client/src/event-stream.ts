@@ -38,10 +38,14 @@ export interface FleetEventStreamOptions {
  * A client of `GET /v1/events` (SPEC §9) that keeps itself connected: after a
  * break it reconnects with `Last-Event-ID`, so the receiver replays what was
  * missed or says `reset`. Only a refusal (4xx) ends it with an error; an
- * unreachable receiver is tried again for as long as it takes.
+ * unreachable receiver is tried again for as long as it takes. With several
+ * receivers it reconnects to whichever answers (SPEC §11); one other than the
+ * last is not resumed (its ids are its own), so onOpen is told to refetch.
  */
 export class FleetEventStream {
   private last: string | undefined;
+  /** The receiver whose id `last` is; undefined for one given in the options. */
+  private lastFrom: string | undefined;
   private reconnectMs = DEFAULT_RECONNECT_MS;
 
   constructor(
@@ -63,8 +67,11 @@ export class FleetEventStream {
     for (let failures = 0; !signal?.aborted; ) {
       let error: unknown;
       try {
-        const resumed = this.last !== undefined;
-        const body = await this.client.openEvents(this.last, { signal });
+        const resume = this.last !== undefined ? { lastEventId: this.last, receiver: this.lastFrom } : undefined;
+        const { body, receiver, resumed } = await this.client.openEvents(resume, { signal });
+        // From here the ids are this receiver's: another's must not be sent to it after a break.
+        if (!resumed) this.last = undefined;
+        this.lastFrom = receiver;
         try {
           await this.handlers.onOpen?.({ resumed });
           failures = 0;

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobView } from '@cis490/contract';
 import type { ReceiverClient } from './receiver.client';
-import { ReceiverUnreachableError } from './receiver.errors';
+import { NoReceiverAnsweredError, ReceiverUnreachableError } from './receiver.errors';
 import { backoffDelay, isRetryable } from './retry.policy';
 
 export interface LogQuery {
@@ -107,17 +107,16 @@ async function reopen(
     } catch (err) {
       if (opts.signal?.aborted || !isRetryable(err)) throw err;
       last = err as Error;
-      if (Date.now() - since >= giveUpMs) throw gaveUp(client, last, giveUpMs);
+      if (Date.now() - since >= giveUpMs) throw gaveUp(last, giveUpMs);
     }
   }
 }
 
-function gaveUp(client: ReceiverClient, err: Error, giveUpMs: number): Error {
+function gaveUp(err: Error, giveUpMs: number): Error {
+  const note = `the log stopped after ${Math.round(giveUpMs / 1000)} s of trying again`;
+  if (err instanceof NoReceiverAnsweredError) return new NoReceiverAnsweredError(err.tried, note);
   if (!(err instanceof ReceiverUnreachableError)) return err;
-  const seconds = Math.round(giveUpMs / 1000);
-  return new ReceiverUnreachableError(client.baseUrl, `${err.reason}; the log stopped after ${seconds} s of trying again`, {
-    cause: err,
-  });
+  return new ReceiverUnreachableError(err.baseUrl, `${err.reason}; ${note}`, { cause: err });
 }
 
 /** A header holding a whole number, or null. */

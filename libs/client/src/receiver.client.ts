@@ -29,18 +29,23 @@ import {
   CONTENT_SHA256_HEADER,
   LOG_ATTEMPT_HEADER,
   LOG_SIZE_HEADER,
-  normalizeReceiverUrl,
   OPERATOR_TOKEN_HEADER,
   WORKER_ID_HEADER,
 } from '@cis490/contract';
 import { IdleDeadline } from './idle-deadline';
 import { intHeader, type LogQuery, type LogRead } from './log-stream';
-import { ReceiverError, ReceiverUnreachableError } from './receiver.errors';
+import { isUnanswered, ReceiverList } from './receiver-list';
+import { NoReceiverAnsweredError, ReceiverError, ReceiverUnreachableError, type Unanswered } from './receiver.errors';
 import { RetryOptions, validateRetryOptions, withRetry } from './retry.policy';
 
 export interface ReceiverClientOptions {
-  /** e.g. `http://127.0.0.1:8471`; a path prefix (a reverse proxy's) is kept. */
-  baseUrl: string;
+  /**
+   * e.g. `http://127.0.0.1:8471`; a path prefix (a reverse proxy's) is kept.
+   * Several receivers (a list, or one string of comma-separated URLs) are
+   * tried in that order: a request the one in use does not answer goes to
+   * the next (SPEC §11).
+   */
+  baseUrl: string | readonly string[];
   /** Sent as `X-Operator-Token` to the operator endpoints. */
   operatorToken?: string;
   /** Sent as `Authorization: Bearer …` to the worker endpoints. */
@@ -49,6 +54,17 @@ export interface ReceiverClientOptions {
   timeoutMs?: number;
   /** Retry network errors and 5xx (the worker); false or absent: fail at once (the CLI). */
   retry?: RetryOptions | false;
+  /** Told when another receiver answered a request that the one in use did not: it is the one in use now. */
+  onFailover?: (failover: Failover) => void;
+}
+
+export interface Failover {
+  /** The receiver that was in use. */
+  from: string;
+  /** The one that answered instead. */
+  to: string;
+  /** Why `from` (and any tried between) did not answer. */
+  unanswered: readonly Unanswered[];
 }
 
 /** Per call: a signal to give up (shutdown), and a retry policy other than the client's. */
@@ -76,6 +92,22 @@ export interface ModelFilter {
   mode?: string;
 }
 
+/** Resume an event stream after the last message seen: ids are the receiver's own, so say which one gave it. */
+export interface EventsResume {
+  lastEventId: string;
+  /** The receiver whose id it is; absent: any (as given by a user). */
+  receiver?: string;
+}
+
+export interface OpenedEvents {
+  /** The stream's raw bytes (event-stream.ts parses them). */
+  body: Readable;
+  /** The receiver serving it. */
+  receiver: string;
+  /** Opened with Last-Event-ID: what came after it is replayed first (or a `reset`). */
+  resumed: boolean;
+}
+
 export interface ModelDownload {
   /** The bundle's bytes; fails with ReceiverUnreachableError if the transfer stalls. */
   body: Readable;
@@ -98,18 +130,31 @@ type Answer<T> = (status: number, payload: unknown) => { value: T } | undefined;
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
-/** The receiver's HTTP API (SPEC §3), one method per endpoint, for the worker and the CLI. */
+/**
+ * The receiver's HTTP API (SPEC §3), one method per endpoint, for the worker
+ * and the CLI. Given several receivers, it fails over between them (SPEC §11).
+ */
 export class ReceiverClient {
-  readonly baseUrl: string;
+  private readonly receivers: ReceiverList;
   private readonly timeoutMs: number;
   private readonly retry: RetryOptions | false;
 
   constructor(private readonly options: ReceiverClientOptions) {
-    this.baseUrl = normalizeBaseUrl(options.baseUrl);
+    this.receivers = receiverList(options.baseUrl);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!(this.timeoutMs > 0)) throw new Error(`invalid timeoutMs ${options.timeoutMs}: must be > 0`);
     this.retry = options.retry ?? false;
     if (this.retry) validateRetryOptions(this.retry);
+  }
+
+  /** The receiver in use: the last one that answered (the first configured until then). */
+  get baseUrl(): string {
+    return this.receivers.current;
+  }
+
+  /** Every receiver this client may use, normalized, in the order they are tried. */
+  get receiverUrls(): readonly string[] {
+    return this.receivers.urls;
   }
 
   // --- worker endpoints -------------------------------------------------
@@ -167,7 +212,8 @@ export class ReceiverClient {
 
   /** Streams `file` (a bundle.tar.zst) to the store; a retry re-opens the file. */
   upload(id: string, file: string, opts: UploadOptions, call?: CallOptions): Promise<UploadResult> {
-    return this.exchange(call, async (deadline) => {
+    // Each try, on whichever receiver, streams the file from its start: a body cut off midway cannot be resumed.
+    return this.exchange(call, async (deadline, baseUrl) => {
       const { size } = await fs.promises.stat(file);
       const source = fs.createReadStream(file);
       const body = progressTap(deadline);
@@ -180,7 +226,7 @@ export class ReceiverClient {
       };
       if (opts.sha256) headers[CONTENT_SHA256_HEADER] = opts.sha256;
       try {
-        const res = await this.fetch('PUT', `/v1/model/${enc(id)}`, 'worker', deadline, {
+        const res = await this.fetch(baseUrl, 'PUT', `/v1/model/${enc(id)}`, 'worker', deadline, {
           headers,
           body,
           duplex: 'half',
@@ -232,8 +278,8 @@ export class ReceiverClient {
 
   /** The bundle's bytes as a stream; the caller writes it where it wants. */
   downloadModel(sha256: string, call?: CallOptions): Promise<ModelDownload> {
-    return this.exchange(call, async (deadline) => {
-      const res = await this.fetch('GET', `/v1/models/${enc(sha256)}`, 'none', deadline, {
+    return this.exchange(call, async (deadline, baseUrl) => {
+      const res = await this.fetch(baseUrl, 'GET', `/v1/models/${enc(sha256)}`, 'none', deadline, {
         headers: { accept: 'application/zstd, application/octet-stream' },
       });
       if (!res.ok) throw await errorFrom(res);
@@ -245,8 +291,8 @@ export class ReceiverClient {
       const body = progressTap(deadline);
       deadline.retained = true;
       deadline.onTimeout = () =>
-        body.destroy(new ReceiverUnreachableError(this.baseUrl, `download stalled: no data for ${deadline.ms} ms`));
-      source.on('error', (err) => body.destroy(this.translate(err, deadline) as Error));
+        body.destroy(new ReceiverUnreachableError(baseUrl, `download stalled: no data for ${deadline.ms} ms`));
+      source.on('error', (err) => body.destroy(this.translate(err, deadline, baseUrl) as Error));
       body.on('close', () => {
         deadline.clear();
         source.destroy();
@@ -262,48 +308,57 @@ export class ReceiverClient {
    * with ReceiverUnreachableError when the connection breaks or stays silent for the
    * client's timeout; log-stream.ts reopens it from where it stopped.
    */
-  async readLog(id: string, q: LogQuery = {}, call?: CallOptions): Promise<LogRead> {
+  readLog(id: string, q: LogQuery = {}, call?: CallOptions): Promise<LogRead> {
     const query = { attempt: q.attempt, offset: q.offset, follow: q.follow ? 1 : undefined };
-    const { headers, body } = await this.openStream(`/v1/job/${enc(id)}/log${queryString(query)}`, {}, call);
-    return { attempt: intHeader(headers, LOG_ATTEMPT_HEADER), size: intHeader(headers, LOG_SIZE_HEADER), body };
+    return this.exchange(call, async (deadline, baseUrl) => {
+      const pathAndQuery = `/v1/job/${enc(id)}/log${queryString(query)}`;
+      const { headers, body } = await this.openStream(baseUrl, pathAndQuery, {}, deadline, call?.signal);
+      return { attempt: intHeader(headers, LOG_ATTEMPT_HEADER), size: intHeader(headers, LOG_SIZE_HEADER), body };
+    });
   }
 
   /**
-   * `GET /v1/events` as raw bytes (event-stream.ts parses them); `lastEventId` asks
-   * for every message after it. Resolves once the receiver has accepted the subscription.
+   * `GET /v1/events` as raw bytes (event-stream.ts parses them); `resume` asks
+   * for every message after its id, when the receiver that serves the stream
+   * is the one that gave that id (another's ids mean nothing to it).
+   * Resolves once the receiver has accepted the subscription.
    */
-  async openEvents(lastEventId?: string, call?: CallOptions): Promise<Readable> {
-    const headers: Record<string, string> = { accept: 'text/event-stream' };
-    if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
-    return (await this.openStream('/v1/events', headers, call)).body;
+  openEvents(resume?: EventsResume, call?: CallOptions): Promise<OpenedEvents> {
+    return this.exchange(call, async (deadline, baseUrl) => {
+      const resumed = resume !== undefined && (resume.receiver === undefined || resume.receiver === baseUrl);
+      const headers: Record<string, string> = { accept: 'text/event-stream' };
+      if (resumed) headers['last-event-id'] = resume.lastEventId;
+      const { body } = await this.openStream(baseUrl, '/v1/events', headers, deadline, call?.signal);
+      return { body, receiver: baseUrl, resumed };
+    });
   }
 
   /** A GET whose body is read as it arrives, failing when it stalls, as downloadModel's does. */
-  private openStream(
+  private async openStream(
+    baseUrl: string,
     pathAndQuery: string,
     headers: Record<string, string>,
-    call?: CallOptions,
+    deadline: IdleDeadline,
+    signal?: AbortSignal,
   ): Promise<{ headers: Headers; body: Readable }> {
-    return this.exchange(call, async (deadline) => {
-      const res = await this.fetch('GET', pathAndQuery, 'none', deadline, { headers });
-      if (!res.ok) throw await errorFrom(res);
-      if (!res.body) return { headers: res.headers, body: Readable.from([]) };
+    const res = await this.fetch(baseUrl, 'GET', pathAndQuery, 'none', deadline, { headers });
+    if (!res.ok) throw await errorFrom(res);
+    if (!res.body) return { headers: res.headers, body: Readable.from([]) };
 
-      const source = Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
-      const body = progressTap(deadline);
-      deadline.retained = true;
-      deadline.onTimeout = () =>
-        body.destroy(new ReceiverUnreachableError(this.baseUrl, `stream stalled: no data for ${deadline.ms} ms`));
-      source.on('error', (err) => body.destroy(this.translate(err, deadline, call?.signal) as Error));
-      // A break before the caller reads (it may fetch state first) is met when it does read, never unhandled.
-      body.on('error', () => undefined);
-      body.on('close', () => {
-        deadline.clear();
-        source.destroy();
-      });
-      source.pipe(body);
-      return { headers: res.headers, body };
+    const source = Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
+    const body = progressTap(deadline);
+    deadline.retained = true;
+    deadline.onTimeout = () =>
+      body.destroy(new ReceiverUnreachableError(baseUrl, `stream stalled: no data for ${deadline.ms} ms`));
+    source.on('error', (err) => body.destroy(this.translate(err, deadline, baseUrl, signal) as Error));
+    // A break before the caller reads (it may fetch state first) is met when it does read, never unhandled.
+    body.on('error', () => undefined);
+    body.on('close', () => {
+      deadline.clear();
+      source.destroy();
     });
+    source.pipe(body);
+    return { headers: res.headers, body };
   }
 
   // --- operator endpoints -----------------------------------------------
@@ -325,14 +380,14 @@ export class ReceiverClient {
   // --- plumbing -----------------------------------------------------------
 
   private json<T>(req: JsonRequest, call?: CallOptions, answer?: Answer<T>): Promise<T> {
-    return this.exchange(call, async (deadline) => {
+    return this.exchange(call, async (deadline, baseUrl) => {
       const headers: Record<string, string> = { accept: 'application/json' };
       let body: string | undefined;
       if (req.body !== undefined) {
         headers['content-type'] = 'application/json';
         body = JSON.stringify(req.body);
       }
-      const res = await this.fetch(req.method, req.path + queryString(req.query), req.auth, deadline, {
+      const res = await this.fetch(baseUrl, req.method, req.path + queryString(req.query), req.auth, deadline, {
         headers,
         body,
       });
@@ -346,29 +401,57 @@ export class ReceiverClient {
     });
   }
 
-  /** One logical call: attempts under the retry policy, each with its own idle deadline. */
-  private exchange<T>(call: CallOptions | undefined, attempt: (deadline: IdleDeadline) => Promise<T>): Promise<T> {
+  /**
+   * One logical call: tries under the retry policy. Each try asks the receiver
+   * in use and, while it does not answer, each other receiver in turn, without
+   * waiting between them: the policy's backoff is for when none answers.
+   * `attempt` sends the request once to `baseUrl`, with its own idle deadline.
+   */
+  private exchange<T>(
+    call: CallOptions | undefined,
+    attempt: (deadline: IdleDeadline, baseUrl: string) => Promise<T>,
+  ): Promise<T> {
     const signal = call?.signal;
     const retry = call?.retry ?? this.retry;
     if (call?.retry) validateRetryOptions(call.retry);
-    return withRetry(
-      async () => {
-        signal?.throwIfAborted();
-        const deadline = new IdleDeadline(call?.timeoutMs ?? this.timeoutMs, signal);
-        try {
-          return await attempt(deadline);
-        } catch (err) {
-          throw this.translate(err, deadline, signal);
-        } finally {
-          if (!deadline.retained) deadline.clear();
+    return withRetry(() => this.acrossReceivers(call, attempt), retry, signal);
+  }
+
+  private async acrossReceivers<T>(
+    call: CallOptions | undefined,
+    attempt: (deadline: IdleDeadline, baseUrl: string) => Promise<T>,
+  ): Promise<T> {
+    const signal = call?.signal;
+    const unanswered: Unanswered[] = [];
+    for (const { index, url } of this.receivers.inTurn()) {
+      signal?.throwIfAborted();
+      const deadline = new IdleDeadline(call?.timeoutMs ?? this.timeoutMs, signal);
+      try {
+        const value = await attempt(deadline, url);
+        this.answeredBy(index, unanswered);
+        return value;
+      } catch (raw) {
+        const err = this.translate(raw, deadline, url, signal);
+        if (signal?.aborted || !isUnanswered(err)) {
+          if (err instanceof ReceiverError) this.answeredBy(index, unanswered);
+          throw err;
         }
-      },
-      retry,
-      signal,
-    );
+        unanswered.push({ url, error: err as Error });
+      } finally {
+        if (!deadline.retained) deadline.clear();
+      }
+    }
+    // One receiver: its own error, as before there were lists.
+    throw unanswered.length === 1 ? unanswered[0].error : new NoReceiverAnsweredError(unanswered);
+  }
+
+  private answeredBy(index: number, unanswered: Unanswered[]): void {
+    const from = this.receivers.current;
+    if (this.receivers.answered(index)) this.options.onFailover?.({ from, to: this.receivers.current, unanswered });
   }
 
   private fetch(
+    baseUrl: string,
     method: string,
     pathAndQuery: string,
     auth: Auth,
@@ -378,29 +461,30 @@ export class ReceiverClient {
     const headers = { ...init.headers };
     if (auth === 'operator' && this.options.operatorToken) headers[OPERATOR_TOKEN_HEADER] = this.options.operatorToken;
     if (auth === 'worker' && this.options.workerToken) headers.authorization = `Bearer ${this.options.workerToken}`;
-    return fetch(this.baseUrl + pathAndQuery, { ...init, method, headers, signal: deadline.signal });
+    return fetch(baseUrl + pathAndQuery, { ...init, method, headers, signal: deadline.signal });
   }
 
-  /** fetch's errors, in the terms of this API. */
-  private translate(err: unknown, deadline: IdleDeadline, signal?: AbortSignal): unknown {
+  /** fetch's errors, in the terms of this API; `baseUrl` is the receiver asked. */
+  private translate(err: unknown, deadline: IdleDeadline, baseUrl: string, signal?: AbortSignal): unknown {
     if (err instanceof ReceiverError || err instanceof ReceiverUnreachableError) return err;
     if (signal?.aborted) return signal.reason;
     if (deadline.timedOut) {
-      return new ReceiverUnreachableError(this.baseUrl, `no answer within ${deadline.ms} ms`, { cause: err });
+      return new ReceiverUnreachableError(baseUrl, `no answer within ${deadline.ms} ms`, { cause: err });
     }
     // undici reports every network failure as a TypeError ("fetch failed", "terminated") with the
     // cause. Compared by name: fetch's errors may come from another realm (a test VM) than ours.
     if (isErrorLike(err) && err.name === 'TypeError') {
-      return new ReceiverUnreachableError(this.baseUrl, networkCause(err), { cause: err });
+      return new ReceiverUnreachableError(baseUrl, networkCause(err), { cause: err });
     }
     return err;
   }
 }
 
-function normalizeBaseUrl(raw: string): string {
+function receiverList(urls: string | readonly string[]): ReceiverList {
   try {
-    return normalizeReceiverUrl(raw);
+    return new ReceiverList(urls);
   } catch (err) {
+    const raw = typeof urls === 'string' ? urls : urls.join(',');
     throw new Error(`invalid receiver URL "${raw}": ${(err as Error).message}`);
   }
 }

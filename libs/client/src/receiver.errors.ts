@@ -2,7 +2,7 @@ import type { ManifestIssue } from '@cis490/contract';
 
 /** The receiver could not be talked to at all: refused, reset, unresolvable or silent past the timeout. */
 export class ReceiverUnreachableError extends Error {
-  override readonly name = 'ReceiverUnreachableError';
+  override readonly name: string = 'ReceiverUnreachableError';
 
   constructor(
     readonly baseUrl: string,
@@ -11,6 +11,36 @@ export class ReceiverUnreachableError extends Error {
   ) {
     super(`cannot reach receiver at ${baseUrl}: ${reason}`, options);
   }
+}
+
+/** One receiver of a list that did not answer a request, and why. */
+export interface Unanswered {
+  url: string;
+  error: Error;
+}
+
+/**
+ * Every receiver of the list was tried and none answered (SPEC §11). A
+ * ReceiverUnreachableError, so that it is retried and reported as one;
+ * `tried` says what happened at each, in the order they were tried.
+ */
+export class NoReceiverAnsweredError extends ReceiverUnreachableError {
+  override readonly name = 'NoReceiverAnsweredError';
+
+  constructor(
+    readonly tried: readonly Unanswered[],
+    /** Added after the list, e.g. how long it was tried. */
+    note?: string,
+  ) {
+    const reason = tried.map((t) => `${t.url} (${whyUnanswered(t)})`).join('; ');
+    super(tried.map((t) => t.url).join(','), note ? `${reason}; ${note}` : reason, { cause: tried.at(-1)?.error });
+    this.message = `no receiver answered: ${this.reason}`;
+  }
+}
+
+/** `connect ECONNREFUSED …`, `no answer within 30000 ms`, `503 Service Unavailable`: the URL is said once, by the caller. */
+function whyUnanswered(t: Unanswered): string {
+  return t.error instanceof ReceiverUnreachableError ? t.error.reason : t.error.message;
 }
 
 /** The receiver answered with a 4xx or 5xx. `message` is what it said, one line. */

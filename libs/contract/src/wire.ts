@@ -33,3 +33,35 @@ export function normalizeReceiverUrl(raw: string): string {
   }
   return url.href.replace(/\/+$/, '');
 }
+
+/** What a list of receivers looks like, for error messages. */
+const RECEIVER_LIST_EXAMPLE = 'http://rx1.lab:8471,http://rx2.lab:8471';
+
+/**
+ * `CIS490_RECEIVER_URL` as workers and the CLI read it (SPEC §11): one
+ * receiver's base URL, or several separated by commas, tried in that order.
+ * Each is checked by normalizeReceiverUrl; the same receiver written twice
+ * counts once. Throws an Error that names the bad element, e.g.
+ * `element 2 of 3 is empty`, for the caller to prefix with the setting's name.
+ */
+export function parseReceiverUrls(raw: string): string[] {
+  const elements = raw.split(',').map((e) => e.trim());
+  const several = elements.length > 1;
+  const urls: string[] = [];
+  elements.forEach((element, i) => {
+    const which = several ? `element ${i + 1} of ${elements.length}` : '';
+    if (element === '') {
+      throw new Error(
+        several
+          ? `${which} is empty: give receivers' URLs separated by single commas, e.g. ${RECEIVER_LIST_EXAMPLE}`
+          : `is empty: give a receiver's URL, e.g. ${DEFAULT_RECEIVER_URL}`,
+      );
+    }
+    try {
+      urls.push(normalizeReceiverUrl(element));
+    } catch (err) {
+      throw new Error(several ? `${which} ${(err as Error).message}` : (err as Error).message);
+    }
+  });
+  return [...new Set(urls)];
+}

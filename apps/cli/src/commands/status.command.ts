@@ -21,7 +21,8 @@ export class StatusCommand extends CommandRunner {
       this.cli.printJson({ health, workers, recent_failures: failures });
       return;
     }
-    this.cli.print(formatStatus({ receiver: s.receiver, health, workers, recentFailures: failures }, s.colors, s.now));
+    // The receiver that answered: with several configured, the one that is up.
+    this.cli.print(formatStatus({ receiver: s.client.baseUrl, health, workers, recentFailures: failures }, s.colors, s.now));
   }
 
   @Help('after')

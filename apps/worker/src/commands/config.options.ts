@@ -16,7 +16,10 @@ export abstract class ConfiguredCommand extends CommandRunner {
     return super.setCommand(command);
   }
 
-  @Option({ flags: '--receiver-url <url>', description: `CIS490_RECEIVER_URL (default ${DEFAULTS.receiverUrl})` })
+  @Option({
+    flags: '--receiver-url <urls>',
+    description: `CIS490_RECEIVER_URL: the receiver, or several comma-separated, tried in turn when one does not answer (default ${DEFAULTS.receiverUrl})`,
+  })
   parseReceiverUrl(v: string): string {
     return raw(v);
   }

@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import { createCompressStream, createDecompressStream, isZstdMagic } from '@cis490/artifacts';
 import { CapabilityDetector, type HostDetection } from '@cis490/capability';
-import { ReceiverClientFactory } from '@cis490/client';
+import { ReceiverClientFactory, ReceiverUnreachableError } from '@cis490/client';
 import { describeCapability } from '../capability.format';
 import { trainerCheckout, trainerScript } from '../trainer-command';
 import type { WorkerConfig } from '../worker.config';
@@ -65,14 +65,29 @@ export class SelfTestService {
     }
   }
 
+  /**
+   * Asks each receiver of the list for its health, all at once. With several,
+   * the item passes when one answers (the worker fails over to it) and names
+   * each receiver with what it said, so one that is down or mistyped shows.
+   */
   async receiverReachable(config: WorkerConfig): Promise<CheckResult> {
     const name = 'receiver reachable';
-    const client = this.clients.create({ baseUrl: config.receiverUrl, timeoutMs: RECEIVER_CHECK_TIMEOUT_MS, retry: false });
+    const urls = config.receiverUrls;
+    const answers = await Promise.all(urls.map((url) => this.receiverHealth(url)));
+    if (answers.length === 1) return { name, ...answers[0] };
+    const answered = answers.filter((a) => a.ok).length;
+    const each = answers.map((a, i) => (a.ok ? a.detail : `${urls[i]} did not answer: ${a.reason}`)).join('; ');
+    return { name, ok: answered > 0, detail: `${answered} of ${urls.length} answered: ${each}` };
+  }
+
+  private async receiverHealth(url: string): Promise<{ ok: boolean; detail: string; reason?: string }> {
+    const client = this.clients.create({ baseUrl: url, timeoutMs: RECEIVER_CHECK_TIMEOUT_MS, retry: false });
     try {
       const health = await client.health();
-      return { name, ok: true, detail: `${client.baseUrl} (receiver ${health.version}, ${health.counts?.pending ?? 0} jobs pending)` };
+      return { ok: true, detail: `${url} (receiver ${health.version}, ${health.counts?.pending ?? 0} jobs pending)` };
     } catch (err) {
-      return { name, ok: false, detail: (err as Error).message };
+      const reason = err instanceof ReceiverUnreachableError ? err.reason : (err as Error).message;
+      return { ok: false, detail: (err as Error).message, reason };
     }
   }
 

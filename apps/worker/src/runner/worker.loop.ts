@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ReceiverClientFactory, ReceiverError, RetryOptions } from '@cis490/client';
+import { ReceiverClientFactory, ReceiverError, ReceiverUnreachableError, RetryOptions, type Unanswered } from '@cis490/client';
 import { CapabilityDetector, type HostDetection } from '@cis490/capability';
 import type { ClaimRequest, ClaimResponse, FreeGpu } from '@cis490/contract';
 import { describeCapability } from '../capability.format';
@@ -60,7 +60,7 @@ export class WorkerLoop {
       if (failed.length || !detected) return 1;
       const slots = slotsFor(config.slots, detected.gpus.length);
       log.info(
-        `worker ${config.workerId} starting: receiver ${config.receiverUrl}, trainer ${JSON.stringify(config.trainerCmd)}, ` +
+        `worker ${config.workerId} starting: ${describeReceivers(config.receiverUrls)}, trainer ${JSON.stringify(config.trainerCmd)}, ` +
           `work dir ${config.workDir}, ${slots} slot${slots === 1 ? '' : 's'}; ${describeCapability(detected.capability)}`,
       );
       return await this.loop(config, opts, detected, slots, shutdown);
@@ -78,12 +78,14 @@ export class WorkerLoop {
   ): Promise<number> {
     const { log } = this;
     const client = this.clients.create({
-      baseUrl: config.receiverUrl,
+      baseUrl: config.receiverUrls,
       workerToken: config.workerToken,
       retry: {
         ...RECEIVER_RETRY,
         onRetry: (err, attempt, delayMs) => log.warn(`${oneLine(err.message)}; retry ${attempt} in ${(delayMs / 1000).toFixed(1)} s`),
       },
+      // Said once per move: every later request goes to the receiver that answered.
+      onFailover: ({ from, to, unanswered }) => log.warn(`receiver ${from} did not answer (${whyUnanswered(unanswered)}); now using ${to}`),
     });
     const running = new Map<Promise<void>, Held>();
     const othersGpus = new BusyGpus(log, config.gpuBusyMib, () => this.detector.gpuMemoryUsed());
@@ -172,6 +174,18 @@ function claimRequest(config: WorkerConfig, host: HostDetection, slots: number, 
     free_gpus: free,
     slots,
   };
+}
+
+/** What the receiver that was in use said, or failed to: `connect ECONNREFUSED …`, `503 Service Unavailable`. */
+function whyUnanswered(unanswered: readonly Unanswered[]): string {
+  const err = unanswered[0]?.error;
+  if (!err) return 'no answer';
+  return oneLine(err instanceof ReceiverUnreachableError ? err.reason : err.message);
+}
+
+/** `receiver http://a:8471`, or `receivers http://a:8471, http://b:8471 (in turn)`. */
+export function describeReceivers(urls: readonly string[]): string {
+  return urls.length === 1 ? `receiver ${urls[0]}` : `receivers ${urls.join(', ')} (in turn)`;
 }
 
 async function pause(seconds: number, signal: AbortSignal): Promise<void> {
