@@ -264,6 +264,46 @@ describe('ArtifactStore', () => {
       expect(indexLines(modelsDir)).toHaveLength(2);
     });
 
+    it('imports the records of an index.jsonl the database lacks (a lab upgrading from the file-only index)', async () => {
+      const older = { sha256: bundleSha, size: bundle.length, model: 'gbt', mode: 'realistic', job_id: JOB_A, worker_id: 'lab1', uploaded_at: '2026-01-02T03:04:05.000Z' };
+      const newer = { ...older, job_id: JOB_B, worker_id: 'lab2', uploaded_at: '2026-02-02T03:04:05.000Z' };
+      const bundleDir = path.join(modelsDir, 'gbt_realistic', bundleSha);
+      fs.mkdirSync(bundleDir, { recursive: true });
+      fs.writeFileSync(path.join(bundleDir, 'bundle.tar.zst'), bundle);
+      const file = path.join(modelsDir, 'index.jsonl');
+      fs.writeFileSync(file, `${JSON.stringify(older)}\nnot json\n${JSON.stringify(newer)}\n`);
+
+      const upgraded = newStore({ now: () => NOW });
+      await upgraded.init();
+      expect(await upgraded.list()).toEqual([older, newer]);
+      expect(await upgraded.has(JOB_B, bundleSha)).toBe(true);
+      expect((await upgraded.locate(bundleSha))?.size).toBe(bundle.length);
+
+      // A second start imports nothing twice; the file is left as it was, and the next line follows it.
+      await newStore().init();
+      expect(await upgraded.list()).toHaveLength(2);
+      store = upgraded;
+      const third = 'c'.repeat(64);
+      expect((await upload({ jobId: third })).deduplicated).toBe(true);
+      expect(fs.readFileSync(file, 'utf8').split('\n')).toEqual([
+        JSON.stringify(older), 'not json', JSON.stringify(newer), JSON.stringify({ ...older, job_id: third, uploaded_at: NOW.toISOString() }), '',
+      ]);
+    });
+
+    it('writes over a line whose record never committed, so the file keeps one line per record', async () => {
+      await upload();
+      const file = path.join(modelsDir, 'index.jsonl');
+      const committed = fs.readFileSync(file, 'utf8');
+      // What a receiver that died between writing its line and committing its record leaves.
+      fs.appendFileSync(file, `${JSON.stringify({ ...indexLines(modelsDir)[0] as object, job_id: JOB_B })}\n`);
+
+      const third = 'c'.repeat(64);
+      await upload({ jobId: third });
+      expect(fs.readFileSync(file, 'utf8').startsWith(committed)).toBe(true);
+      expect(indexLines(modelsDir).map((r) => (r as { job_id: string }).job_id)).toEqual([JOB_A, third]);
+      expect(await store.has(JOB_B, bundleSha)).toBe(false);
+    });
+
     it('keeps a last line that lost only its newline', async () => {
       await upload();
       const file = path.join(modelsDir, 'index.jsonl');
