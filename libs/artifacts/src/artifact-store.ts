@@ -60,6 +60,12 @@ export class ArtifactStore implements OnApplicationShutdown {
   private readonly records: ArtifactRecordsRepository;
   private readonly index: ArtifactIndex;
   private readonly incoming: IncomingDirs;
+  /**
+   * Tail of this process's commits. The row lock already runs them one at a
+   * time; queueing them here first keeps a burst of uploads from holding
+   * every pooled connection while they wait for it.
+   */
+  private commits: Promise<unknown> = Promise.resolve();
 
   constructor(options: ArtifactStoreOptions) {
     if (!Number.isSafeInteger(options.maxUploadBytes) || options.maxUploadBytes <= 0) {
@@ -145,7 +151,7 @@ export class ArtifactStore implements OnApplicationShutdown {
         if (expected !== undefined && expected !== sha256) {
           throw new DigestMismatchError(input.expectedSha256 as string, sha256);
         }
-        return await this.commit(tmp.path, { ...input, sha256, size });
+        return await this.serialized(() => this.commit(tmp.path, { ...input, sha256, size }));
       } finally {
         await tmp.handle.close().catch(() => undefined);
         await fsp.rm(tmp.path, { force: true }).catch(() => undefined);
@@ -241,6 +247,12 @@ export class ArtifactStore implements OnApplicationShutdown {
       return bundle.placed;
     });
     return { sha256, size, path: bundleRelativePath(model, mode, sha256), deduplicated: !placed };
+  }
+
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.commits.then(work, work);
+    this.commits = run.catch(() => undefined);
+    return run;
   }
 
   /** The record's line, and the committed length moved past it; on failure the file is as it was. */
