@@ -59,18 +59,18 @@ describe('receiver SIGKILLed in the middle of an upload', () => {
     const job = await claimOne(rx.url, WORKER);
 
     const upload = startStalledUpload(rx.url, job.id, bundle, Math.floor(bundle.length / 2));
-    // Killed only once the receiver is demonstrably part-way: a temp file holding some of the bytes.
-    await waitFor('a partly written temp file', () => {
-      if (!existsSync(incoming)) return false;
-      return readdirSync(incoming).some((f) => statSync(join(incoming, f)).size > 4 * CHUNK);
-    });
+    // Killed only once the receiver is demonstrably part-way: a temp file holding some of the bytes
+    // (in its own spool dir, `.incoming/<host>-<boot>-<pid namespace>-<pid>-<random>/`).
+    await waitFor('a partly written temp file', () =>
+      filesUnder(incoming).some((f) => f.endsWith('.part') && statSync(join(incoming, f)).size > 4 * CHUNK),
+    );
     expect(filesUnder(models).filter((f) => f.endsWith('.part'))).toHaveLength(1);
     await rx.stop('SIGKILL');
     expect(await upload.ended).not.toMatch(/^answered/);
     upload.req.destroy();
 
     await rx.restart();
-    // The crash's temp file is gone, nothing took its place, and no line claims a bundle.
+    // The crash's temp file and spool dir are gone (its pid is dead), nothing took their place, and no line claims a bundle.
     expect(existsSync(incoming) ? readdirSync(incoming) : []).toEqual([]);
     expect(filesUnder(models).filter((f) => f !== 'index.jsonl')).toEqual([]);
     const index = join(models, 'index.jsonl');

@@ -140,7 +140,8 @@ export async function startJobs(options: Partial<JobsOptions> = {}, databaseUrl?
         DbModule.forRootAsync({ useFactory: () => ({ dataDir, databaseUrl }) }),
         ManifestModule.forRootAsync({ useFactory: () => ({ path: path.join(dataDir, 'training_manifest.toml') }) }),
         ArtifactsModule.forStore({
-          useFactory: () => ({ modelsDir: path.join(dataDir, 'models'), maxUploadBytes: 1024 ** 2 }),
+          inject: [Db],
+          useFactory: (db: Db) => ({ modelsDir: path.join(dataDir, 'models'), maxUploadBytes: 1024 ** 2, db }),
         }),
         JobsModule.forRootAsync({
           useFactory: () => ({

@@ -40,10 +40,10 @@ export class ModelsController {
   }
 
   @Get('models')
-  @ApiOperation({ summary: 'Stored bundles, from the index' })
+  @ApiOperation({ summary: 'Stored bundles, from the artifact records every receiver shares' })
   @ApiOkResponse({ type: ModelListDto })
-  list(@Query() query: ModelsQueryDto): { models: ArtifactRecord[] } {
-    return { models: this.store.list(query) };
+  async list(@Query() query: ModelsQueryDto): Promise<{ models: ArtifactRecord[] }> {
+    return { models: await this.store.list(query) };
   }
 
   @Get('models/:sha256')
@@ -51,8 +51,8 @@ export class ModelsController {
   @ApiProduces('application/zstd')
   @ApiOkResponse({ schema: { type: 'string', format: 'binary' } })
   @ApiNotFoundResponse({ description: 'no bundle with this SHA-256' })
-  download(@Param('sha256') sha256: string): StreamableFile {
-    const found = this.store.locate(sha256);
+  async download(@Param('sha256') sha256: string): Promise<StreamableFile> {
+    const found = await this.store.locate(sha256);
     if (!found) throw new ArtifactNotFoundError(`no bundle with sha256 ${sha256.slice(0, 64)}`);
     return new StreamableFile(createReadStream(found.path), {
       type: 'application/zstd',

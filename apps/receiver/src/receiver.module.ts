@@ -5,7 +5,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { join } from 'node:path';
 import { ArtifactsModule } from '@cis490/artifacts';
 import { AuthTokens, OperatorGuard, WorkerGuard } from '@cis490/auth';
-import { DbModule } from '@cis490/db';
+import { Db, DbModule } from '@cis490/db';
 import { JobsModule } from '@cis490/jobs';
 import { ManifestModule } from '@cis490/manifest';
 import { ReceiverConfig } from './config/receiver.config';
@@ -49,9 +49,13 @@ export class ReceiverModule {
         ScheduleModule.forRoot(),
         DbModule.forRootAsync(fromConfig((c) => ({ dataDir: c.dataDir, databaseUrl: c.databaseUrl }))),
         ManifestModule.forRootAsync(fromConfig((c) => ({ path: c.manifestPath }))),
-        ArtifactsModule.forStore(
-          fromConfig((c) => ({ modelsDir: join(c.dataDir, 'models'), maxUploadBytes: c.maxUploadBytes })),
-        ),
+        ArtifactsModule.forStore({
+          inject: [ConfigService, Db],
+          useFactory: (config: ConfigService, db: Db) => {
+            const c = config.getOrThrow<ReceiverConfig>(RECEIVER);
+            return { modelsDir: join(c.dataDir, 'models'), maxUploadBytes: c.maxUploadBytes, db };
+          },
+        }),
         JobsModule.forRootAsync(
           fromConfig((c) => ({
             staleAfterS: c.staleAfterS,

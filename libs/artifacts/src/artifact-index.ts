@@ -1,103 +1,97 @@
-import { promises as fsp } from 'node:fs';
+import { constants, promises as fsp } from 'node:fs';
 import { type ArtifactRecord, NAME_PATTERN, SHA256_HEX } from '@cis490/contract';
 
+const NEWLINE = 0x0a;
+
 /**
- * `<models_dir>/index.jsonl`, one ArtifactRecord per line, held in memory.
- * Appends are not serialized here: the store calls `append` from one commit
- * section at a time.
+ * `<models_dir>/index.jsonl`, one ArtifactRecord per line: the file an
+ * operator reads, kept beside the records in the database. Nothing here
+ * serializes writers: every call is made while the caller holds the index
+ * file's row lock (see `ArtifactRecordsRepository.lockIndexFile`), which every
+ * receiver sharing the models dir takes before it writes the file.
  */
 export class ArtifactIndex {
-  private records: ArtifactRecord[] = [];
-  private readonly keys = new Set<string>();
-  private readonly bySha = new Map<string, ArtifactRecord[]>();
-  /** Bytes of complete lines on disk: where a failed append is cut back to. */
-  private bytes = 0;
-
   constructor(readonly file: string) {}
 
   /**
-   * Reads the file. A crash can leave the last line torn (an append cut short);
-   * that tail is cut off so the next append starts on a line of its own, and
-   * nothing before it is rewritten. Unparseable lines elsewhere are skipped.
+   * Reads the file's records and answers them with the length of its whole
+   * lines. A crash can leave the last line torn (an append cut short); that
+   * tail is cut off so the next line starts on a line of its own, and nothing
+   * before it is rewritten. Unparseable lines elsewhere are skipped.
    */
-  async load(): Promise<void> {
-    this.records = [];
-    this.keys.clear();
-    this.bySha.clear();
+  async load(): Promise<{ records: ArtifactRecord[]; bytes: number }> {
     let buf: Buffer;
     try {
       buf = await fsp.readFile(this.file);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        this.bytes = 0;
-        return;
-      }
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], bytes: 0 };
       throw err;
     }
-    const complete = buf.lastIndexOf(0x0a) + 1;
-    for (const line of buf.subarray(0, complete).toString('utf8').split('\n')) {
-      const record = parseRecord(line);
-      if (record) this.remember(record);
+    const complete = buf.lastIndexOf(NEWLINE) + 1;
+    const records = buf
+      .subarray(0, complete)
+      .toString('utf8')
+      .split('\n')
+      .map(parseRecord)
+      .filter((r): r is ArtifactRecord => r !== null);
+    if (complete === buf.length) return { records, bytes: complete };
+    const tail = parseRecord(buf.subarray(complete).toString('utf8'));
+    if (tail) {
+      // Only the newline was lost: the record itself is whole.
+      await fsp.appendFile(this.file, '\n');
+      return { records: [...records, tail], bytes: buf.length + 1 };
     }
-    this.bytes = complete;
-    if (complete < buf.length) {
-      const tail = parseRecord(buf.subarray(complete).toString('utf8'));
-      if (tail) {
-        // Only the newline was lost: the record itself is whole.
-        this.remember(tail);
-        await fsp.appendFile(this.file, '\n');
-        this.bytes = buf.length + 1;
-      } else {
-        await fsp.truncate(this.file, complete);
-      }
-    }
-  }
-
-  has(jobId: string, sha256: string): boolean {
-    return this.keys.has(key(jobId, sha256));
-  }
-
-  /** Records in the order they were appended (newest last). */
-  list(filter: { model?: string; mode?: string } = {}): ArtifactRecord[] {
-    return this.records
-      .filter((r) => (filter.model === undefined || r.model === filter.model) && (filter.mode === undefined || r.mode === filter.mode))
-      .map((r) => ({ ...r }));
-  }
-
-  withSha(sha256: string): readonly ArtifactRecord[] {
-    return this.bySha.get(sha256) ?? [];
+    await fsp.truncate(this.file, complete);
+    return { records, bytes: complete };
   }
 
   /**
-   * Appends one line unless (job_id, sha256) is already recorded; answers
-   * whether it did. A failed append is cut back so the file keeps whole lines.
+   * Writes `record` as the line that starts at `at` (the length the database
+   * says the file's committed lines have); answers where the line starts and
+   * ends. Whatever lay from `at` on is the line of a writer whose transaction
+   * never committed, so it is overwritten, not appended to. A file shorter
+   * than `at` was cut behind the database's back: the line then follows its
+   * last whole line. Written at an explicit offset rather than in append
+   * mode, which NFS does not make atomic across hosts, and synced before the
+   * record commits. A failed write is cut back, so the file keeps whole lines.
    */
-  async append(record: ArtifactRecord): Promise<boolean> {
-    if (this.has(record.job_id, record.sha256)) return false;
+  async writeLine(at: number, record: ArtifactRecord): Promise<{ start: number; end: number }> {
     const line = Buffer.from(JSON.stringify(record) + '\n', 'utf8');
+    const handle = await fsp.open(this.file, constants.O_RDWR | constants.O_CREAT, 0o644);
+    let start = at;
     try {
-      await fsp.appendFile(this.file, line);
+      const { size } = await handle.stat();
+      if (size < at) start = await wholeLinesEnd(handle, size);
+      await handle.write(line, 0, line.length, start);
+      await handle.truncate(start + line.length);
+      await handle.datasync();
+      return { start, end: start + line.length };
     } catch (err) {
-      await fsp.truncate(this.file, this.bytes).catch(() => undefined);
+      await handle.truncate(start).catch(() => undefined);
       throw err;
+    } finally {
+      await handle.close().catch(() => undefined);
     }
-    this.bytes += line.length;
-    this.remember(record);
-    return true;
   }
 
-  private remember(record: ArtifactRecord): void {
-    const k = key(record.job_id, record.sha256);
-    if (this.keys.has(k)) return;
-    this.keys.add(k);
-    this.records.push(record);
-    const same = this.bySha.get(record.sha256);
-    if (same) same.push(record);
-    else this.bySha.set(record.sha256, [record]);
+  /** Cuts the file back to `bytes`: undoes a line whose record could not be committed. */
+  async cutTo(bytes: number): Promise<void> {
+    await fsp.truncate(this.file, bytes);
   }
 }
 
-const key = (jobId: string, sha256: string): string => `${jobId}\n${sha256}`;
+/** The length of the whole lines among the first `size` bytes: where the last newline ends. */
+async function wholeLinesEnd(handle: fsp.FileHandle, size: number): Promise<number> {
+  const chunk = Buffer.alloc(64 * 1024);
+  for (let end = size; end > 0; ) {
+    const from = Math.max(0, end - chunk.length);
+    const { bytesRead } = await handle.read(chunk, 0, end - from, from);
+    const newline = chunk.subarray(0, bytesRead).lastIndexOf(NEWLINE);
+    if (newline >= 0) return from + newline + 1;
+    end = from;
+  }
+  return 0;
+}
 
 function parseRecord(line: string): ArtifactRecord | null {
   if (line.trim() === '') return null;

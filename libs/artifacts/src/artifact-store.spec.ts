@@ -10,7 +10,8 @@ import { finished } from 'node:stream/promises';
 import {
   DigestMismatchError, InvalidArtifactNameError, NotZstdError, StorageError, UploadAbortedError, UploadTooLargeError,
 } from './artifact.errors';
-import { ArtifactStore } from './artifact-store';
+import { ArtifactStore, type ArtifactStoreOptions } from './artifact-store';
+import { openDb, type TestDb } from '../../../test/support/db.testing';
 
 const JOB_A = 'a'.repeat(64);
 const JOB_B = 'b'.repeat(64);
@@ -24,11 +25,15 @@ const bodyOf = (data: Buffer, chunk = 1024): Readable =>
     for (let i = 0; i < data.length; i += chunk) yield data.subarray(i, i + chunk);
   })(), { objectMode: false });
 
-/** Every path under `dir`, dirs with a trailing slash. */
+/**
+ * Every path under `dir`, dirs with a trailing slash; the receiver's own spool
+ * dir (`.incoming/<its name>/`) is left out, the files in it are not.
+ */
 function tree(dir: string, rel = ''): string[] {
   return fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).flatMap((d) => {
     const p = rel ? `${rel}/${d.name}` : d.name;
-    return d.isDirectory() ? [`${p}/`, ...tree(dir, p)] : [p];
+    if (!d.isDirectory()) return [p];
+    return rel === '.incoming' ? tree(dir, p) : [`${p}/`, ...tree(dir, p)];
   }).sort();
 }
 
@@ -41,7 +46,12 @@ const indexLines = (modelsDir: string): unknown[] => {
 describe('ArtifactStore', () => {
   let tmp: string;
   let modelsDir: string;
+  let dbDir: string;
+  let database: TestDb;
   let store: ArtifactStore;
+  /** Another store on the same models dir and database: the receiver restarted. */
+  const newStore = (over: Partial<ArtifactStoreOptions> = {}) =>
+    new ArtifactStore({ modelsDir, maxUploadBytes: 1 << 20, db: database.db, ...over });
   const bundle = zstd(Buffer.concat([Buffer.from('model weights '), randomBytes(50_000)]));
   const bundleSha = sha256(bundle);
 
@@ -57,13 +67,17 @@ describe('ArtifactStore', () => {
   beforeEach(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cis490-store-'));
     modelsDir = path.join(tmp, 'models');
-    store = new ArtifactStore({ modelsDir, maxUploadBytes: 1 << 20, now: () => NOW });
+    dbDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cis490-store-db-'));
+    database = await openDb({ dataDir: dbDir });
+    store = newStore({ now: () => NOW });
     await store.init();
   });
-  afterEach(() => {
+  afterEach(async () => {
+    await database.close();
     fs.chmodSync(tmp, 0o755);
     if (fs.existsSync(modelsDir)) fs.chmodSync(modelsDir, 0o755);
     fs.rmSync(tmp, { recursive: true, force: true });
+    fs.rmSync(dbDir, { recursive: true, force: true });
   });
 
   describe('a good upload', () => {
@@ -75,16 +89,18 @@ describe('ArtifactStore', () => {
       expect(fs.readFileSync(path.join(modelsDir, rel)).equals(bundle)).toBe(true);
       const record = { sha256: bundleSha, size: bundle.length, model: 'gbt', mode: 'realistic', job_id: JOB_A, worker_id: 'lab1', uploaded_at: NOW.toISOString() };
       expect(indexLines(modelsDir)).toEqual([record]);
-      expect(store.list({})).toEqual([record]);
-      expect(store.has(JOB_A, bundleSha)).toBe(true);
-      expect(store.has(JOB_A, bundleSha.toUpperCase())).toBe(true);
-      expect(store.has(JOB_B, bundleSha)).toBe(false);
-      expect(store.locate(bundleSha)).toEqual({ path: path.join(modelsDir, rel), size: bundle.length });
-      expect(fs.readdirSync(path.join(modelsDir, '.incoming'))).toEqual([]);
+      expect(await store.list({})).toEqual([record]);
+      expect(await store.has(JOB_A, bundleSha)).toBe(true);
+      expect(await store.has(JOB_A, bundleSha.toUpperCase())).toBe(true);
+      expect(await store.has(JOB_B, bundleSha)).toBe(false);
+      expect(await store.locate(bundleSha)).toEqual({ path: path.join(modelsDir, rel), size: bundle.length });
+      // The temp file went with the upload; the spool dir is this receiver's own.
+      expect(tree(modelsDir).filter((p) => p.startsWith('.incoming/'))).toEqual(['.incoming/']);
+      expect(fs.readdirSync(path.join(modelsDir, '.incoming'))).toHaveLength(1);
     });
 
     it('accepts the magic number split across chunks, and a body of exactly the limit', async () => {
-      store = new ArtifactStore({ modelsDir, maxUploadBytes: bundle.length });
+      store = newStore({ maxUploadBytes: bundle.length });
       const result = await upload({ body: bodyOf(bundle, 3) });
       expect(result.size).toBe(bundle.length);
     });
@@ -123,17 +139,20 @@ describe('ArtifactStore', () => {
       const other = await upload({ jobId: JOB_B, mode: 'oracle' });
       expect(other.deduplicated).toBe(false);
       expect(other.path).toBe(`gbt_oracle/${bundleSha}/bundle.tar.zst`);
-      expect(store.list({ mode: 'oracle' })).toHaveLength(1);
-      expect(store.list({ model: 'gbt' })).toHaveLength(2);
-      expect(store.list({ model: 'mlp' })).toEqual([]);
+      expect(await store.list({ mode: 'oracle' })).toHaveLength(1);
+      expect(await store.list({ model: 'gbt' })).toHaveLength(2);
+      expect(await store.list({ model: 'mlp' })).toEqual([]);
     });
 
-    it('survives a restart: a new store reads the index back', async () => {
+    it('survives a restart: a new store has the records, and the index keeps one line each', async () => {
       await upload();
-      const reopened = new ArtifactStore({ modelsDir, maxUploadBytes: 1 << 20 });
+      const reopened = newStore();
       await reopened.init();
-      expect(reopened.has(JOB_A, bundleSha)).toBe(true);
-      expect(reopened.locate(bundleSha)?.size).toBe(bundle.length);
+      expect(await reopened.has(JOB_A, bundleSha)).toBe(true);
+      expect((await reopened.locate(bundleSha))?.size).toBe(bundle.length);
+      store = reopened;
+      await upload({ jobId: JOB_B });
+      expect(indexLines(modelsDir).map((r) => (r as { job_id: string }).job_id)).toEqual([JOB_A, JOB_B]);
     });
   });
 
@@ -152,7 +171,7 @@ describe('ArtifactStore', () => {
     });
 
     it('rejects a body over the limit, naming it', async () => {
-      store = new ArtifactStore({ modelsDir, maxUploadBytes: bundle.length - 1 });
+      store = newStore({ maxUploadBytes: bundle.length - 1 });
       const body = bodyOf(bundle);
       const err = await upload({ body }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(UploadTooLargeError);
@@ -197,8 +216,10 @@ describe('ArtifactStore', () => {
       fs.mkdirSync(path.join(modelsDir, 'index.jsonl'));
       await expect(upload()).rejects.toBeInstanceOf(StorageError);
       expect(tree(modelsDir)).toEqual(['.incoming/', 'index.jsonl/']);
-      expect(store.has(JOB_A, bundleSha)).toBe(false);
-      expect(store.locate(bundleSha)).toBeNull();
+      // The record went with the line: it was rolled back.
+      expect(await store.has(JOB_A, bundleSha)).toBe(false);
+      expect(await store.list()).toEqual([]);
+      expect(await store.locate(bundleSha)).toBeNull();
     });
 
     const asRoot = process.getuid?.() === 0;
@@ -216,16 +237,16 @@ describe('ArtifactStore', () => {
     it('fails init with StorageError when the models dir path is a file', async () => {
       const file = path.join(tmp, 'not-a-dir');
       fs.writeFileSync(file, '');
-      await expect(new ArtifactStore({ modelsDir: file, maxUploadBytes: 10 }).init()).rejects.toBeInstanceOf(StorageError);
+      await expect(newStore({ modelsDir: file, maxUploadBytes: 10 }).init()).rejects.toBeInstanceOf(StorageError);
     });
   });
 
   describe('recovery at init', () => {
-    it('removes temp files of uploads a crash cut short', async () => {
-      fs.mkdirSync(path.join(modelsDir, '.incoming'));
+    it('removes temp files of uploads a crash cut short in the single-receiver layout (.incoming/*.part)', async () => {
+      fs.mkdirSync(path.join(modelsDir, '.incoming'), { recursive: true });
       fs.writeFileSync(path.join(modelsDir, '.incoming', 'dead.part'), bundle.subarray(0, 100));
-      await store.init();
-      expect(tree(modelsDir)).toEqual([]);
+      await newStore().init();
+      expect(tree(modelsDir)).toEqual(['.incoming/']);
     });
 
     it('tolerates a torn last index line and keeps later appends on lines of their own', async () => {
@@ -234,22 +255,62 @@ describe('ArtifactStore', () => {
       const good = fs.readFileSync(file, 'utf8');
       fs.appendFileSync(file, '{"sha256":"abc","si');
 
-      const reopened = new ArtifactStore({ modelsDir, maxUploadBytes: 1 << 20 });
+      const reopened = newStore();
       await reopened.init();
-      expect(reopened.list({})).toHaveLength(1);
+      expect(await reopened.list({})).toHaveLength(1);
       expect(fs.readFileSync(file, 'utf8')).toBe(good);
       store = reopened;
       await upload({ jobId: JOB_B });
       expect(indexLines(modelsDir)).toHaveLength(2);
     });
 
+    it('imports the records of an index.jsonl the database lacks (a lab upgrading from the file-only index)', async () => {
+      const older = { sha256: bundleSha, size: bundle.length, model: 'gbt', mode: 'realistic', job_id: JOB_A, worker_id: 'lab1', uploaded_at: '2026-01-02T03:04:05.000Z' };
+      const newer = { ...older, job_id: JOB_B, worker_id: 'lab2', uploaded_at: '2026-02-02T03:04:05.000Z' };
+      const bundleDir = path.join(modelsDir, 'gbt_realistic', bundleSha);
+      fs.mkdirSync(bundleDir, { recursive: true });
+      fs.writeFileSync(path.join(bundleDir, 'bundle.tar.zst'), bundle);
+      const file = path.join(modelsDir, 'index.jsonl');
+      fs.writeFileSync(file, `${JSON.stringify(older)}\nnot json\n${JSON.stringify(newer)}\n`);
+
+      const upgraded = newStore({ now: () => NOW });
+      await upgraded.init();
+      expect(await upgraded.list()).toEqual([older, newer]);
+      expect(await upgraded.has(JOB_B, bundleSha)).toBe(true);
+      expect((await upgraded.locate(bundleSha))?.size).toBe(bundle.length);
+
+      // A second start imports nothing twice; the file is left as it was, and the next line follows it.
+      await newStore().init();
+      expect(await upgraded.list()).toHaveLength(2);
+      store = upgraded;
+      const third = 'c'.repeat(64);
+      expect((await upload({ jobId: third })).deduplicated).toBe(true);
+      expect(fs.readFileSync(file, 'utf8').split('\n')).toEqual([
+        JSON.stringify(older), 'not json', JSON.stringify(newer), JSON.stringify({ ...older, job_id: third, uploaded_at: NOW.toISOString() }), '',
+      ]);
+    });
+
+    it('writes over a line whose record never committed, so the file keeps one line per record', async () => {
+      await upload();
+      const file = path.join(modelsDir, 'index.jsonl');
+      const committed = fs.readFileSync(file, 'utf8');
+      // What a receiver that died between writing its line and committing its record leaves.
+      fs.appendFileSync(file, `${JSON.stringify({ ...indexLines(modelsDir)[0] as object, job_id: JOB_B })}\n`);
+
+      const third = 'c'.repeat(64);
+      await upload({ jobId: third });
+      expect(fs.readFileSync(file, 'utf8').startsWith(committed)).toBe(true);
+      expect(indexLines(modelsDir).map((r) => (r as { job_id: string }).job_id)).toEqual([JOB_A, third]);
+      expect(await store.has(JOB_B, bundleSha)).toBe(false);
+    });
+
     it('keeps a last line that lost only its newline', async () => {
       await upload();
       const file = path.join(modelsDir, 'index.jsonl');
       fs.writeFileSync(file, fs.readFileSync(file, 'utf8').trimEnd());
-      const reopened = new ArtifactStore({ modelsDir, maxUploadBytes: 1 << 20 });
+      const reopened = newStore();
       await reopened.init();
-      expect(reopened.has(JOB_A, bundleSha)).toBe(true);
+      expect(await reopened.has(JOB_A, bundleSha)).toBe(true);
       expect(fs.readFileSync(file, 'utf8').endsWith('}\n')).toBe(true);
     });
   });
@@ -258,9 +319,9 @@ describe('ArtifactStore', () => {
     it('refuses anything that is not 64 hex digits, and unknown digests', async () => {
       await upload();
       for (const hostile of ['../../../etc/passwd', `${bundleSha}/../../index.jsonl`, `../${bundleSha.slice(3)}`, bundleSha.slice(1), `${bundleSha}0`, '', 'g'.repeat(64), sha256(Buffer.from('x'))]) {
-        expect(store.locate(hostile)).toBeNull();
+        expect(await store.locate(hostile)).toBeNull();
       }
-      expect(store.locate(bundleSha.toUpperCase())?.path).toBe(path.join(modelsDir, 'gbt_realistic', bundleSha, 'bundle.tar.zst'));
+      expect((await store.locate(bundleSha.toUpperCase()))?.path).toBe(path.join(modelsDir, 'gbt_realistic', bundleSha, 'bundle.tar.zst'));
     });
 
     it('ignores index lines whose names would point outside the models dir', async () => {
@@ -270,8 +331,8 @@ describe('ArtifactStore', () => {
       const planted = { sha256: sha, size: 7, model: '..', mode: '', job_id: JOB_A, worker_id: 'w', uploaded_at: NOW.toISOString() };
       fs.writeFileSync(path.join(modelsDir, 'index.jsonl'), `${JSON.stringify({ ...planted, model: '..', mode: '..' })}\n`);
       await store.init();
-      expect(store.list({})).toEqual([]);
-      expect(store.locate(sha)).toBeNull();
+      expect(await store.list({})).toEqual([]);
+      expect(await store.locate(sha)).toBeNull();
     });
   });
 

@@ -1,20 +1,29 @@
-import { randomUUID } from 'node:crypto';
-import { promises as fsp, statSync, type Stats } from 'node:fs';
+import { type OnApplicationShutdown } from '@nestjs/common';
+import { promises as fsp, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { finished, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type ArtifactRecord, NAME_PATTERN, SHA256_HEX, type UploadResult } from '@cis490/contract';
+import type { Db, Sql } from '@cis490/db';
 import { ArtifactIndex } from './artifact-index';
+import { ArtifactRecordsRepository, recordKey } from './artifact-records.repository';
 import { BUNDLE_FILE, bundleRelativePath, isInside } from './artifact-names';
 import {
   DigestMismatchError, InvalidArtifactNameError, NotZstdError, StorageError, UploadAbortedError, UploadTooLargeError,
 } from './artifact.errors';
+import { IncomingDirs } from './incoming-dirs';
 import { Sha256Tap } from './sha256-tap';
 import { UploadGuard } from './upload-guard';
 
 export interface ArtifactStoreOptions {
   modelsDir: string;
   maxUploadBytes: number;
+  /**
+   * Where the artifact records live: the database every receiver sharing the
+   * models dir uses. Handed in rather than injected here, so the worker, which
+   * imports this lib for the bundle packer, never loads the database drivers.
+   */
+  db: Db;
   /** The clock for `uploaded_at`. */
   now?: () => Date;
 }
@@ -29,24 +38,33 @@ export interface ReceiveInput {
   expectedSha256?: string;
 }
 
-/** Where uploads are spooled: inside the models dir, so the final link/rename stays on one filesystem. */
-const INCOMING_DIR = '.incoming';
 const INDEX_FILE = 'index.jsonl';
 
 /** Filesystems without hard links answer these; the store then falls back to rename. */
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK']);
 
 /**
- * The receiver's bundle store: `<models_dir>/<model>_<mode>/<sha256>/bundle.tar.zst`
- * plus `index.jsonl`. A bundle becomes visible only whole (written, fsynced,
+ * The receiver's bundle store: `<models_dir>/<model>_<mode>/<sha256>/bundle.tar.zst`,
+ * a record per (job, sha256) in the database and a line per record in
+ * `index.jsonl`. Any number of receivers may share one models dir and one
+ * database (SPEC §11): each spools uploads in a dir of its own, and places,
+ * records and indexes them holding one row lock, so those steps run one
+ * receiver at a time. A bundle becomes visible only whole (written, fsynced,
  * then linked into place); every failure leaves the store as it was.
  */
-export class ArtifactStore {
+export class ArtifactStore implements OnApplicationShutdown {
   readonly modelsDir: string;
   private readonly maxUploadBytes: number;
+  private readonly db: Db;
   private readonly now: () => Date;
+  private readonly records: ArtifactRecordsRepository;
   private readonly index: ArtifactIndex;
-  /** Tail of the commit section: placing a bundle and indexing it run one upload at a time. */
+  private readonly incoming: IncomingDirs;
+  /**
+   * Tail of this process's commits. The row lock already runs them one at a
+   * time; queueing them here first keeps a burst of uploads from holding
+   * every pooled connection while they wait for it.
+   */
   private commits: Promise<unknown> = Promise.resolve();
 
   constructor(options: ArtifactStoreOptions) {
@@ -55,19 +73,44 @@ export class ArtifactStore {
     }
     this.modelsDir = path.resolve(options.modelsDir);
     this.maxUploadBytes = options.maxUploadBytes;
+    this.db = options.db;
     this.now = options.now ?? (() => new Date());
+    this.records = new ArtifactRecordsRepository(options.db.dialect);
     this.index = new ArtifactIndex(path.join(this.modelsDir, INDEX_FILE));
+    this.incoming = new IncomingDirs(this.modelsDir);
   }
 
-  /** Creates the models dir, removes uploads a crash cut short, and loads the index. */
+  /**
+   * Creates the models dir, removes uploads that crashed receivers left
+   * behind (never a live one's), and records the lines of `index.jsonl` the
+   * database lacks: a lab whose index was only the file loses nothing.
+   */
   async init(): Promise<void> {
     try {
       await fsp.mkdir(this.modelsDir, { recursive: true });
-      await fsp.rm(path.join(this.modelsDir, INCOMING_DIR), { recursive: true, force: true });
-      await this.index.load();
+      await this.incoming.sweep();
     } catch (err) {
       throw new StorageError(`open the models dir ${this.modelsDir}`, err);
     }
+    await this.db.write(async (sql) => {
+      await this.records.lockIndexFile(sql);
+      const { records, bytes } = await this.index.load().catch((err: unknown) => {
+        throw new StorageError(`read ${this.index.file}`, err);
+      });
+      const known = await this.records.keys(sql);
+      for (const record of records) {
+        if (known.has(recordKey(record))) continue;
+        await this.records.insert(sql, record);
+        known.add(recordKey(record));
+      }
+      // A line past the committed length whose record was just imported is kept, not overwritten.
+      await this.records.setIndexFileBytes(sql, bytes);
+    });
+  }
+
+  /** Removes this receiver's spool dir when nothing is left in it. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.incoming.close();
   }
 
   /** Refuses an upload whose declared length is over the limit, before a byte of it is read. */
@@ -120,42 +163,40 @@ export class ArtifactStore {
     }
   }
 
-  /** An upload of this sha256 exists for this job. */
-  has(jobId: string, sha256: string): boolean {
-    return this.index.has(jobId, sha256.toLowerCase());
+  /**
+   * An upload of this sha256 is recorded for this job. Inside a write section
+   * pass its `sql`: on SQLite a read section called from a write section
+   * would wait for it forever.
+   */
+  async has(jobId: string, sha256: string, sql?: Sql): Promise<boolean> {
+    const sha = sha256.toLowerCase();
+    return sql ? this.records.has(sql, jobId, sha) : this.db.read((s) => this.records.has(s, jobId, sha));
   }
 
-  /** Index entries, oldest first. */
-  list(filter: { model?: string; mode?: string } = {}): ArtifactRecord[] {
-    return this.index.list(filter);
+  /** The records, oldest first. */
+  list(filter: { model?: string; mode?: string } = {}): Promise<ArtifactRecord[]> {
+    return this.db.read((sql) => this.records.list(sql, filter));
   }
 
   /** The stored bundle with this sha256, or null (also for anything that is not 64 hex digits). */
-  locate(sha256: string): { path: string; size: number } | null {
+  async locate(sha256: string): Promise<{ path: string; size: number } | null> {
     if (typeof sha256 !== 'string' || !SHA256_HEX.test(sha256.toLowerCase())) return null;
     const sha = sha256.toLowerCase();
-    for (const record of this.index.withSha(sha)) {
+    const records = await this.db.read((sql) => this.records.withSha(sql, sha));
+    for (const record of records) {
       const file = path.join(this.modelsDir, `${record.model}_${record.mode}`, sha, BUNDLE_FILE);
       if (!isInside(this.modelsDir, file)) continue;
-      let stats: Stats;
-      try {
-        stats = statSync(file);
-      } catch {
-        continue;
-      }
-      if (stats.isFile()) return { path: file, size: stats.size };
+      const stats: Stats | null = await fsp.stat(file).catch(() => null);
+      if (stats?.isFile()) return { path: file, size: stats.size };
     }
     return null;
   }
 
   private async openTemp(): Promise<{ path: string; handle: fsp.FileHandle }> {
-    const dir = path.join(this.modelsDir, INCOMING_DIR);
-    const file = path.join(dir, `${randomUUID()}.part`);
     try {
-      await fsp.mkdir(dir, { recursive: true });
-      return { path: file, handle: await fsp.open(file, 'wx', 0o644) };
+      return await this.incoming.openTemp();
     } catch (err) {
-      throw new StorageError(`create a temporary file in ${dir}`, err);
+      throw new StorageError(`create a temporary file in ${this.incoming.own}`, err);
     }
   }
 
@@ -170,37 +211,20 @@ export class ArtifactStore {
     return { sha256: tap.digest(), size: tap.bytes };
   }
 
-  /** Places the spooled file under its sha256 (or finds it already there) and indexes the upload. */
+  /**
+   * Places the spooled file under its sha256 (or finds it already there),
+   * records the upload, and gives a record this call created its index line,
+   * all in one transaction holding the index file's row lock. Nothing another
+   * receiver does can come between: the bundle it finds in place cannot be
+   * removed under it by a failing upload, and two index lines never race.
+   */
   private async commit(
     tmpPath: string,
     upload: ReceiveInput & { sha256: string; size: number },
   ): Promise<UploadResult> {
     const { model, mode, sha256, size } = upload;
-    const modelDir = path.join(this.modelsDir, `${model}_${mode}`);
-    const shaDir = path.join(modelDir, sha256);
-    const final = path.join(shaDir, BUNDLE_FILE);
+    const final = path.join(this.modelsDir, `${model}_${mode}`, sha256, BUNDLE_FILE);
     if (!isInside(this.modelsDir, final)) throw new InvalidArtifactNameError('model', model);
-
-    let firstCreated: string | undefined;
-    try {
-      firstCreated = await fsp.mkdir(shaDir, { recursive: true });
-    } catch (err) {
-      throw new StorageError(`create ${shaDir}`, err);
-    }
-    const undoDirs = async (): Promise<void> => {
-      if (firstCreated === undefined) return;
-      await fsp.rmdir(shaDir).catch(() => undefined);
-      if (firstCreated === modelDir) await fsp.rmdir(modelDir).catch(() => undefined);
-    };
-
-    let placed: boolean;
-    try {
-      placed = await place(tmpPath, final, size);
-    } catch (err) {
-      await undoDirs();
-      throw new StorageError(`store ${final}`, err);
-    }
-
     const record: ArtifactRecord = {
       sha256,
       size,
@@ -210,15 +234,18 @@ export class ArtifactStore {
       worker_id: upload.workerId,
       uploaded_at: this.now().toISOString(),
     };
-    try {
-      await this.index.append(record);
-    } catch (err) {
-      if (placed) {
-        await fsp.rm(final, { force: true }).catch(() => undefined);
-        await undoDirs();
+    const placed = await this.db.write(async (sql) => {
+      const indexBytes = await this.records.lockIndexFile(sql);
+      const bundle = await placeBundle(tmpPath, final, size);
+      try {
+        if (await this.records.insert(sql, record)) await this.writeIndexLine(sql, indexBytes, record);
+      } catch (err) {
+        // Still under the lock: no other upload can have found this bundle and recorded it.
+        await bundle.undo();
+        throw err;
       }
-      throw new StorageError(`append to ${this.index.file}`, err);
-    }
+      return bundle.placed;
+    });
     return { sha256, size, path: bundleRelativePath(model, mode, sha256), deduplicated: !placed };
   }
 
@@ -227,6 +254,62 @@ export class ArtifactStore {
     this.commits = run.catch(() => undefined);
     return run;
   }
+
+  /** The record's line, and the committed length moved past it; on failure the file is as it was. */
+  private async writeIndexLine(sql: Sql, at: number, record: ArtifactRecord): Promise<void> {
+    let line: { start: number; end: number };
+    try {
+      line = await this.index.writeLine(at, record);
+    } catch (err) {
+      throw new StorageError(`append to ${this.index.file}`, err);
+    }
+    try {
+      await this.records.setIndexFileBytes(sql, line.end);
+    } catch (err) {
+      await this.index.cutTo(line.start).catch(() => undefined);
+      throw err;
+    }
+  }
+}
+
+/**
+ * Puts the spooled file at `final`, making its dirs; answers whether it
+ * placed it (false: the same bytes were there) and how to take back what it
+ * did.
+ */
+async function placeBundle(
+  tmpPath: string,
+  final: string,
+  size: number,
+): Promise<{ placed: boolean; undo: () => Promise<void> }> {
+  const shaDir = path.dirname(final);
+  const modelDir = path.dirname(shaDir);
+  let firstCreated: string | undefined;
+  try {
+    firstCreated = await fsp.mkdir(shaDir, { recursive: true });
+  } catch (err) {
+    throw new StorageError(`create ${shaDir}`, err);
+  }
+  const undoDirs = async (): Promise<void> => {
+    if (firstCreated === undefined) return;
+    await fsp.rmdir(shaDir).catch(() => undefined);
+    if (firstCreated === modelDir) await fsp.rmdir(modelDir).catch(() => undefined);
+  };
+  let placed: boolean;
+  try {
+    placed = await place(tmpPath, final, size);
+  } catch (err) {
+    await undoDirs();
+    throw new StorageError(`store ${final}`, err);
+  }
+  return {
+    placed,
+    undo: async () => {
+      if (!placed) return;
+      await fsp.rm(final, { force: true }).catch(() => undefined);
+      await undoDirs();
+    },
+  };
 }
 
 /**

@@ -8,7 +8,11 @@ import { BundlePacker } from './bundle-packer';
  */
 @Module({ providers: [BundlePacker], exports: [BundlePacker] })
 export class ArtifactsModule {
-  /** Adds the store; `options` usually come from the app's validated configuration. */
+  /**
+   * Adds the store; `options` usually come from the app's validated
+   * configuration, and its `db` from `DbModule` (inject `Db`): the store's
+   * records live in the database every receiver shares.
+   */
   static forStore(options: { inject?: any[]; useFactory: (...args: any[]) => ArtifactStoreOptions }): DynamicModule {
     return {
       module: ArtifactsModule,

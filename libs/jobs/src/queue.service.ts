@@ -192,7 +192,7 @@ export class QueueService {
         throw new JobConflictError(`job ${short(id)} is already completed with artifact ${row.artifact_sha256}`);
       }
       if (!isHeldBy(row, req.worker_id)) throw new JobConflictError(notHeldMessage(row, req.worker_id));
-      if (!this.artifacts.has(id, sha)) throw new ArtifactMissingError(id, sha);
+      if (!(await this.artifacts.has(id, sha, sql))) throw new ArtifactMissingError(id, sha);
       const updated = await this.transition(
         sql,
         row,
