@@ -1,3 +1,4 @@
+import { DRIVERS } from '../support/postgres';
 import { claimBody, gpuCapability, Harness, startReceiver } from '../support/receiver.harness';
 
 const MANIFEST = `
@@ -18,7 +19,8 @@ mode = "cpu"
 `;
 
 /** SPEC §10 "Slots and GPUs" over HTTP: free_gpus and slots in, gpus out, shown by GET /v1/workers. */
-describe('receiver GPU-aware claims', () => {
+describe.each(DRIVERS)('receiver GPU-aware claims on %s', (driver) => {
+  const start = (manifest: string, env: Record<string, string> = {}) => startReceiver(manifest, env, driver);
   let h: Harness;
   const inject = (method: 'GET' | 'POST', url: string, payload?: unknown) =>
     h.app.inject({ method, url, payload: payload as object });
@@ -29,7 +31,7 @@ describe('receiver GPU-aware claims', () => {
   const free = (...indices: number[]) => indices.map((index) => ({ index, name: 'RTX 4090', vram_gib: 24 }));
 
   beforeEach(async () => {
-    h = await startReceiver(MANIFEST);
+    h = await start(MANIFEST);
   });
   afterEach(() => h.close());
 

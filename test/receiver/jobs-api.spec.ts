@@ -1,3 +1,4 @@
+import { DRIVERS } from '../support/postgres';
 import { claimBody, gpuCapability, Harness, operator, startReceiver } from '../support/receiver.harness';
 
 const MANIFEST = `
@@ -17,13 +18,14 @@ mode = "realistic"
 priority = 5
 `;
 
-describe('receiver job API', () => {
+describe.each(DRIVERS)('receiver job API on %s', (driver) => {
+  const start = (manifest: string, env: Record<string, string> = {}) => startReceiver(manifest, env, driver);
   let h: Harness;
   const inject = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown, headers: Record<string, string> = {}) =>
     h.app.inject({ method, url, payload: payload as object, headers });
 
   beforeEach(async () => {
-    h = await startReceiver(MANIFEST);
+    h = await start(MANIFEST);
   });
   afterEach(() => h.close());
 

@@ -1,3 +1,4 @@
+import { DRIVERS } from '../support/postgres';
 import { claimBody, Harness, operator, startReceiver } from '../support/receiver.harness';
 import { jobsToml } from '../support/manifest.fixtures';
 import { bundleBytes } from '../support/jobs.testing';
@@ -5,7 +6,8 @@ import { sha256 } from '../support/bundles';
 
 const ONE = jobsToml([{ model: 'gbt', mode: 'realistic', seed: 1 }]);
 
-describe('long-poll claims (SPEC §10 wait_s)', () => {
+describe.each(DRIVERS)('long-poll claims (SPEC §10 wait_s) on %s', (driver) => {
+  const start = (manifest: string, env: Record<string, string> = {}) => startReceiver(manifest, env, driver);
   let h: Harness;
   const inject = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown, headers: Record<string, string> = {}) =>
     h.app.inject({ method, url, payload: payload as object, headers });
@@ -17,7 +19,7 @@ describe('long-poll claims (SPEC §10 wait_s)', () => {
   afterEach(() => h?.close());
 
   it('answers at once when a job is eligible, and 204 after wait_s when none becomes so', async () => {
-    h = await startReceiver(ONE);
+    h = await start(ONE);
     expect((await held('lab1', 5)).statusCode).toBe(200);
     const started = Date.now();
     const none = await held('lab1', 1);
@@ -26,7 +28,7 @@ describe('long-poll claims (SPEC §10 wait_s)', () => {
   });
 
   it('is answered by a reload that adds a job', async () => {
-    h = await startReceiver('');
+    h = await start('');
     const waiting = held('lab1');
     await settle();
     h.writeManifest(ONE);
@@ -37,7 +39,7 @@ describe('long-poll claims (SPEC §10 wait_s)', () => {
   });
 
   it('is answered by a requeue and by a release', async () => {
-    h = await startReceiver(ONE);
+    h = await start(ONE);
     const job = (await held('lab1')).json().job;
     await inject('POST', `/v1/job/${job.id}/fail`, { worker_id: 'lab1', error: 'boom' });
     const waiting = held('lab2');
@@ -52,7 +54,7 @@ describe('long-poll claims (SPEC §10 wait_s)', () => {
   });
 
   it('is answered when a retry’s backoff runs out', async () => {
-    h = await startReceiver(jobsToml([{ model: 'gbt', mode: 'realistic', retry_backoff_s: 1 }]));
+    h = await start(jobsToml([{ model: 'gbt', mode: 'realistic', retry_backoff_s: 1 }]));
     const job = (await held('lab1')).json().job;
     const failed = await inject('POST', `/v1/job/${job.id}/fail`, { worker_id: 'lab1', error: 'OOM', exit_code: 137 });
     expect(failed.json()).toMatchObject({ status: 'pending', not_before: expect.any(String) });
@@ -62,7 +64,7 @@ describe('long-poll claims (SPEC §10 wait_s)', () => {
   });
 
   it('is answered when the last job another runs after completes', async () => {
-    h = await startReceiver(
+    h = await start(
       jobsToml([
         { model: 'gbt', mode: 'train', name: 'train' },
         { model: 'gbt', mode: 'ensemble', after: ['train'] },
@@ -81,7 +83,7 @@ describe('long-poll claims (SPEC §10 wait_s)', () => {
 
   it('is answered by a reload that opens a host to a job it could not run before', async () => {
     const gated = jobsToml([{ model: 'gbt', mode: 'realistic', allowed_hosts: ['lab9'] }]);
-    h = await startReceiver(gated);
+    h = await start(gated);
     const waiting = held('lab1');
     await settle();
     h.writeManifest(jobsToml([{ model: 'gbt', mode: 'realistic', allowed_hosts: ['lab9', 'lab1'] }]));
@@ -90,7 +92,7 @@ describe('long-poll claims (SPEC §10 wait_s)', () => {
   });
 
   it('hands each of 200 jobs to exactly one of 200 held claims', async () => {
-    h = await startReceiver('');
+    h = await start('');
     const claims = Array.from({ length: 200 }, (_, i) => held(`w${i}`, 20));
     await settle();
     h.writeManifest(jobsToml(Array.from({ length: 200 }, (_, i) => ({ model: 'gbt', mode: 'realistic', seed: i }))));
@@ -102,7 +104,7 @@ describe('long-poll claims (SPEC §10 wait_s)', () => {
   }, 30_000);
 
   it('answers held claims 204 at once when the receiver shuts down', async () => {
-    h = await startReceiver('');
+    h = await start('');
     const waiting = held('lab1', 60);
     await settle();
     const started = Date.now();
@@ -114,7 +116,7 @@ describe('long-poll claims (SPEC §10 wait_s)', () => {
   });
 
   it('names a bad wait_s', async () => {
-    h = await startReceiver('');
+    h = await start('');
     for (const bad of ['61', '-1', 'soon', '1.5']) {
       const r = await inject('POST', `/v1/job/claim?wait_s=${bad}`, claimBody('lab1'));
       expect(r.statusCode).toBe(400);
@@ -123,7 +125,7 @@ describe('long-poll claims (SPEC §10 wait_s)', () => {
   });
 
   it('hands no job to a worker that hung up while its claim was held', async () => {
-    h = await startReceiver('');
+    h = await start('');
     await h.app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = h.app.getHttpServer().address() as { port: number };
     const hangUp = new AbortController();

@@ -1,3 +1,4 @@
+import { DRIVERS } from '../support/postgres';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -19,7 +20,8 @@ function listing(dir: string): string[] {
     .sort();
 }
 
-describe('receiver artifact uploads', () => {
+describe.each(DRIVERS)('receiver artifact uploads on %s', (driver) => {
+  const start = (manifest: string, env: Record<string, string> = {}) => startReceiver(manifest, env, driver);
   let h: Harness;
   let models: string;
   let jobId: string;
@@ -34,7 +36,7 @@ describe('receiver artifact uploads', () => {
     });
 
   beforeEach(async () => {
-    h = await startReceiver(MANIFEST, { CIS490_MAX_UPLOAD_BYTES: '65536' });
+    h = await start(MANIFEST, { CIS490_MAX_UPLOAD_BYTES: '65536' });
     models = join(h.config.dataDir, 'models');
     jobId = (await h.app.inject({ method: 'POST', url: '/v1/job/claim', payload: claimBody('lab1') })).json().job.id;
   });

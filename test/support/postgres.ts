@@ -10,6 +10,12 @@ export const TEST_DATABASE_URL = process.env.CIS490_TEST_DATABASE_URL;
 /** `describe` when a server is configured; otherwise the suite is reported as skipped, with the reason. */
 export const describeOnPostgres: jest.Describe = TEST_DATABASE_URL ? describe : describe.skip;
 
+/** Which database a shared behaviour test runs on. */
+export type Driver = 'sqlite' | 'postgres';
+
+/** The drivers the shared behaviour tests run on: PostgreSQL too when a server is configured. */
+export const DRIVERS: Driver[] = TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+
 export interface TestDatabase {
   url: string;
   drop(): Promise<void>;

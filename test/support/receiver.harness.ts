@@ -6,6 +6,7 @@ import { loadReceiverConfig, ReceiverConfig } from '../../apps/receiver/src/conf
 import { createReceiverApp } from '../../apps/receiver/src/receiver.app';
 import type { Capability } from '@cis490/contract';
 import { capability as baseCapability, cudaCapability } from './capability.fixtures';
+import { type Driver, freshDatabase } from './postgres';
 
 export const OPERATOR_TOKEN = 'operator-secret-1';
 
@@ -19,11 +20,17 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** A receiver on a fresh SQLite file in a temp dir, migrations applied, not listening (use app.inject). */
+/**
+ * A receiver on a fresh SQLite file in a temp dir (or, with `driver`
+ * postgres, a fresh PostgreSQL database), migrations applied, not listening
+ * (use app.inject).
+ */
 export async function startReceiver(
   manifest: string,
   env: Record<string, string> = {},
+  driver: Driver = 'sqlite',
 ): Promise<Harness> {
+  const database = driver === 'postgres' ? await freshDatabase() : null;
   const dir = mkdtempSync(join(tmpdir(), 'cis490-receiver-'));
   const manifestPath = join(dir, 'training_manifest.toml');
   writeFileSync(manifestPath, manifest);
@@ -31,6 +38,7 @@ export async function startReceiver(
     CIS490_DATA_DIR: join(dir, 'var'),
     CIS490_MANIFEST: manifestPath,
     CIS490_OPERATOR_TOKEN: OPERATOR_TOKEN,
+    ...(database && { CIS490_DATABASE_URL: database.url }),
     ...env,
   });
   const app = await createReceiverApp(config, { logger: false });
@@ -43,6 +51,7 @@ export async function startReceiver(
     close: async () => {
       await app.close();
       rmSync(dir, { recursive: true, force: true });
+      await database?.drop();
     },
   };
 }
