@@ -87,14 +87,14 @@ export class FeedRelay implements OnApplicationBootstrap, OnModuleDestroy {
 }
 
 /** What makes a change replaceable by a later one in the same batch; transitions are never replaced. */
-function newsKey(change: FeedChange): string | null {
+export function newsKey(change: FeedChange): string | null {
   if (change.kind === 'job' && !change.transition) return `job ${change.job.id}`;
   if (change.kind === 'worker') return `worker ${change.worker_id}`;
   return null;
 }
 
 /** The batch as notification payloads, each within PostgreSQL's size limit. */
-function payloads(origin: string, changes: FeedChange[]): string[] {
+export function payloads(origin: string, changes: FeedChange[]): string[] {
   const out: string[] = [];
   const envelope = Buffer.byteLength(JSON.stringify({ origin, changes: [] }));
   let parts: string[] = [];
