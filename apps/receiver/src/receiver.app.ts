@@ -9,6 +9,7 @@ import { ReceiverConfig } from './config/receiver.config';
 import { MemoizedValidationPipe, withRawJson } from './memoized-validation.pipe';
 import { MetricsService } from './metrics.service';
 import { ReceiverModule } from './receiver.module';
+import { limitRequests } from './request-limits';
 import { VERSION } from './version';
 
 /** JSON bodies above this answer 413 (SPEC §3); bundles are streamed and limited separately. */
@@ -51,6 +52,7 @@ export async function createReceiverApp(
     // Ids are 64 hex characters; anything much longer is not a route.
     routerOptions: { maxParamLength: 256 },
   });
+  limitRequests(adapter.getInstance(), config, UPLOAD_ROUTE);
   // Bundles reach the upload route as the raw request stream, never buffered. Any
   // other route must never see a raw stream as its body: validation would walk into the socket.
   adapter.getInstance().addContentTypeParser(

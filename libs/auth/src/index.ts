@@ -2,3 +2,4 @@ export * from './auth.options';
 export * from './operator.guard';
 export * from './token';
 export * from './worker.guard';
+export * from './early-auth';

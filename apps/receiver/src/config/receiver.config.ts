@@ -48,6 +48,14 @@ class ReceiverEnv {
   @Transform(toInt) @IsInt() @Min(2)
   CIS490_MAX_PROGRESS_POINTS = DEFAULT_MAX_PROGRESS_POINTS;
 
+  /** A JSON body must arrive within this; an upload may pause this long at most. */
+  @Transform(toInt) @IsInt() @Min(1)
+  CIS490_REQUEST_TIMEOUT_S = 30;
+
+  /** Open connections beyond this are refused: held claims and streams count. */
+  @Transform(toInt) @IsInt() @Min(16)
+  CIS490_MAX_CONNECTIONS = 2048;
+
   @Transform(emptyAsUnset) @IsOptional() @IsString()
   CIS490_TLS_CERT?: string;
 
@@ -88,6 +96,8 @@ export class ReceiverConfig implements AuthTokens {
   maxUploadBytes: number;
   maxLogBytes: number;
   maxProgressPoints: number;
+  requestTimeoutS: number;
+  maxConnections: number;
   tls?: TlsFiles;
   databaseUrl?: string;
   logLevel: string;
@@ -125,6 +135,8 @@ export function loadReceiverConfig(env: NodeJS.ProcessEnv = process.env): Receiv
     maxUploadBytes: parsed.CIS490_MAX_UPLOAD_BYTES,
     maxLogBytes: parsed.CIS490_MAX_LOG_BYTES,
     maxProgressPoints: parsed.CIS490_MAX_PROGRESS_POINTS,
+    requestTimeoutS: parsed.CIS490_REQUEST_TIMEOUT_S,
+    maxConnections: parsed.CIS490_MAX_CONNECTIONS,
     tls: cert && key ? { cert, key, ca } : undefined,
     databaseUrl: parsed.CIS490_DATABASE_URL,
     logLevel: parsed.CIS490_LOG_LEVEL ?? 'log',
