@@ -19,6 +19,7 @@ import {
   JobNotFoundError,
   LogOffsetError,
 } from '@cis490/jobs';
+import { DatabaseBusyError } from '@cis490/db';
 import { DatabaseUnavailableError } from './health.service';
 
 
@@ -42,7 +43,11 @@ const STATUS = new Map<Function, HttpStatus>([
   // Nobody is left to read it, but the answer still must not be a 5xx.
   [UploadAbortedError, HttpStatus.BAD_REQUEST],
   [DatabaseUnavailableError, HttpStatus.SERVICE_UNAVAILABLE],
+  [DatabaseBusyError, HttpStatus.SERVICE_UNAVAILABLE],
 ]);
+
+/** Seconds a client is told to wait before trying again after a 503. */
+const RETRY_AFTER_S = 5;
 
 const REASON: Partial<Record<HttpStatus, string>> = {
   [HttpStatus.BAD_REQUEST]: 'Bad Request',
@@ -64,6 +69,8 @@ export class DomainErrorFilter implements ExceptionFilter {
     const body: Record<string, unknown> = { statusCode, error: REASON[statusCode], message: error.message };
     if (error.matches) body.matches = error.matches;
     if (error instanceof LogOffsetError) body.size = error.size;
-    void host.switchToHttp().getResponse<FastifyReply>().status(statusCode).send(body);
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (statusCode === HttpStatus.SERVICE_UNAVAILABLE) reply.header('retry-after', String(RETRY_AFTER_S));
+    void reply.status(statusCode).send(body);
   }
 }

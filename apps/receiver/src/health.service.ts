@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { HealthView } from '@cis490/contract';
+import { Db } from '@cis490/db';
 import { QueueService } from '@cis490/jobs';
 import { ManifestService } from '@cis490/manifest';
 import { VERSION } from './version';
@@ -12,6 +13,9 @@ export class DatabaseUnavailableError extends Error {
   }
 }
 
+/** Writes waiting this long for another process's lock make the database unhealthy. */
+const BUSY_UNHEALTHY_MS = 1_000;
+
 /** `/v1/health`: liveness, the database, the manifest in force and the job counts. */
 @Injectable()
 export class HealthService {
@@ -21,11 +25,17 @@ export class HealthService {
   constructor(
     private readonly queue: QueueService,
     private readonly manifest: ManifestService,
+    private readonly db: Db,
   ) {}
 
   async health(): Promise<HealthView> {
     let counts;
     try {
+      // Reads still work while another process holds the write lock; claims and the rest do not.
+      const busySince = this.db.busySince;
+      if (busySince !== null && Date.now() - busySince >= BUSY_UNHEALTHY_MS) {
+        throw new Error(`writes have waited ${((Date.now() - busySince) / 1000).toFixed(1)} s for a lock another process holds`);
+      }
       counts = await this.queue.counts();
     } catch (error) {
       const unavailable = new DatabaseUnavailableError(error);

@@ -5,6 +5,8 @@ import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from './migrations';
 
 export const SQLITE_FILE_NAME = 'training_jobs.db';
+/** How long one SQLite statement waits, blocking, for a lock another process holds. */
+export const SQLITE_BUSY_TIMEOUT_MS = 20;
 
 const isPostgresUrl = (url: string | undefined): url is string => !!url && /^postgres(ql)?:\/\//i.test(url);
 
@@ -36,8 +38,11 @@ export function databaseOptions(opts: DatabaseLocation): DataSourceOptions {
     database: path.join(opts.dataDir, SQLITE_FILE_NAME),
     // WAL lets readers (the CLI, a backup) work while the receiver writes.
     enableWAL: true,
-    // better-sqlite3's `timeout` is SQLite's busy_timeout, in milliseconds.
-    timeout: 5000,
+    // better-sqlite3's `timeout` is SQLite's busy_timeout, in milliseconds. It
+    // blocks the event loop while it waits, so it is short: a write finding
+    // the file locked by another process waits asynchronously instead
+    // (`SqliteExecutor`), and reads never wait under WAL.
+    timeout: SQLITE_BUSY_TIMEOUT_MS,
     // Under WAL, NORMAL syncs at checkpoints rather than at every commit: a
     // power cut may lose the last commits but never corrupts the database, and
     // commits stop stalling the event loop on fsync.

@@ -20,6 +20,14 @@ export interface Sql {
 export abstract class Db {
   abstract readonly dialect: SqlDialect;
 
+  /**
+   * Since when writes have been waiting for a lock another process holds
+   * (SQLite: someone else's transaction on the file); null when they are not.
+   */
+  get busySince(): number | null {
+    return null;
+  }
+
   /** Messages to and from the other receivers sharing the database; null when it has just one (SQLite). */
   abstract readonly notifications: Notifications | null;
 
@@ -28,4 +36,12 @@ export abstract class Db {
 
   /** One transaction: everything in `section` commits together or not at all. */
   abstract write<T>(section: (sql: Sql) => Promise<T>): Promise<T>;
+}
+
+/** Writes waited as long as they may for a lock another process holds: the caller should try again later. */
+export class DatabaseBusyError extends Error {
+  constructor(waitedMs: number) {
+    super(`the database is locked by another process (waited ${Math.round(waitedMs / 1000)} s); try again shortly`);
+    this.name = 'DatabaseBusyError';
+  }
 }

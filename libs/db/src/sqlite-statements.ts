@@ -58,7 +58,7 @@ export class SqliteStatements {
   }
 
   /**
-   * Runs write sections in one transaction, each inside a savepoint of its
+   * Runs write sections, in a transaction `tryBegin` began, each inside a savepoint of its
    * own, and settles each caller: after the COMMIT when its section
    * succeeded; at once, rolled back to its savepoint, when it threw. When the
    * transaction itself is lost — the COMMIT fails, or SQLite rolls everything
@@ -67,7 +67,7 @@ export class SqliteStatements {
    */
   async commitGroup(group: readonly QueuedWrite[]): Promise<void> {
     try {
-      for (let next = 0; next < group.length; ) next = await this.commitFrom(group, next);
+      for (let next = 0; next < group.length; ) next = await this.commitFrom(group, next, next === 0);
     } catch (err) {
       // A savepoint that could not be rolled back: end the transaction, or no later group could begin one.
       if (this.connection.inTransaction) this.run('ROLLBACK');
@@ -75,14 +75,27 @@ export class SqliteStatements {
     }
   }
 
-  /** One transaction over `group` from `start`; answers where the next one starts. */
-  private async commitFrom(group: readonly QueuedWrite[], start: number): Promise<number> {
+  /**
+   * Takes the write lock (`BEGIN IMMEDIATE`), so a busy database is found
+   * here rather than halfway through a section. Answers false when another
+   * process holds the lock past busy_timeout: the caller waits and tries again.
+   */
+  tryBegin(): boolean {
+    try {
+      this.run('BEGIN IMMEDIATE');
+      return true;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_BUSY') return false;
+      throw err;
+    }
+  }
+
+  /** One transaction over `group` from `start` (begun already when `begun`); answers where the next one starts. */
+  private async commitFrom(group: readonly QueuedWrite[], start: number, begun: boolean): Promise<number> {
     const succeeded: { write: QueuedWrite; value: unknown }[] = [];
     const lose = (err: unknown) => succeeded.forEach(({ write }) => write.reject(err));
     try {
-      // IMMEDIATE takes the write lock now, so a busy database is waited for
-      // (busy_timeout) here rather than failing halfway through a section.
-      this.run('BEGIN IMMEDIATE');
+      if (!begun) this.run('BEGIN IMMEDIATE');
     } catch (err) {
       group.slice(start).forEach((write) => write.reject(err));
       return group.length;

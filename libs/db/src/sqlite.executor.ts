@@ -1,13 +1,17 @@
 import type { Database } from 'better-sqlite3';
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'typeorm';
 import { AsyncMutex } from './async-mutex';
-import { Db, type Sql } from './db';
+import { DatabaseBusyError, Db, type Sql } from './db';
 import { SQLITE } from './sql-dialect';
 import { type QueuedWrite, SqliteStatements } from './sqlite-statements';
 
 /** The most write sections one COMMIT carries: bounds how long the first of them waits for it. */
 const MAX_GROUP = 64;
+/** How long writes wait for a lock another process holds before their callers hear `DatabaseBusyError`. */
+export const BUSY_WAIT_MS = 5_000;
+/** The longest pause between two tries for that lock. */
+const BUSY_RETRY_MAX_MS = 100;
 
 /**
  * SQLite on better-sqlite3's single connection, where a transaction is
@@ -23,6 +27,11 @@ const MAX_GROUP = 64;
  * of them instead of once per section. A section that throws is rolled back
  * alone, and each caller hears only after the COMMIT that made its section
  * durable.
+ *
+ * When another process holds the file's write lock (a backup, a CLI tool,
+ * an operator's sqlite3 shell), a group waits for it between tries, outside
+ * the queue, so the event loop and reads go on; after `BUSY_WAIT_MS` its
+ * callers hear `DatabaseBusyError`.
  */
 export class SqliteExecutor extends Db {
   readonly dialect = SQLITE;
@@ -31,6 +40,8 @@ export class SqliteExecutor extends Db {
   private readonly mutex = new AsyncMutex();
   /** The group that write sections called now join: queued, not yet started. */
   private open: QueuedWrite[] | null = null;
+  /** When the oldest group still waiting for another process's lock first found it taken. */
+  private waitingSince: number | null = null;
 
   constructor(connection: Database, logger: Logger) {
     super();
@@ -50,19 +61,43 @@ export class SqliteExecutor extends Db {
     });
   }
 
+  override get busySince(): number | null {
+    return this.waitingSince;
+  }
+
   private queueGroup(): QueuedWrite[] {
     const group: QueuedWrite[] = [];
-    void this.mutex.run(async () => {
-      // Sections called during this turn of the event loop join the group too.
-      await nextTurn();
-      if (this.open === group) this.open = null;
-      try {
-        await this.statements.commitGroup(group);
-      } catch (err) {
-        // The transaction broke down (a rollback failed): whoever is still waiting hears why.
-        for (const write of group) write.reject(err);
-      }
-    });
+    void this.commitWhenFree(group);
     return group;
+  }
+
+  private async commitWhenFree(group: QueuedWrite[]): Promise<void> {
+    const started = Date.now();
+    for (let pause = 5; ; pause = Math.min(pause * 2, BUSY_RETRY_MAX_MS)) {
+      const committed = await this.mutex.run(async () => {
+        // Sections called during this turn of the event loop join the group too.
+        await nextTurn();
+        if (this.open === group) this.open = null;
+        try {
+          if (!this.statements.tryBegin()) return false;
+          await this.statements.commitGroup(group);
+        } catch (err) {
+          // The transaction broke down (a rollback failed): whoever is still waiting hears why.
+          for (const write of group) write.reject(err);
+        }
+        return true;
+      });
+      if (committed) {
+        this.waitingSince = null;
+        return;
+      }
+      this.waitingSince ??= started;
+      if (Date.now() - started >= BUSY_WAIT_MS) {
+        const busy = new DatabaseBusyError(Date.now() - started);
+        for (const write of group) write.reject(busy);
+        return;
+      }
+      await sleep(pause);
+    }
   }
 }

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { databaseOptions, MIGRATIONS, SQLITE_FILE_NAME } from '@cis490/db';
+import { databaseOptions, MIGRATIONS, SQLITE_BUSY_TIMEOUT_MS, SQLITE_FILE_NAME } from '@cis490/db';
 import { capability, claimRequest, cudaCapability, JobsHarness, manifestOf, startJobs } from '../../../test/support/jobs.testing';
 
 describe('database', () => {
@@ -24,12 +24,12 @@ describe('database', () => {
     });
   });
 
-  it('creates the SQLite file by migration, in WAL mode with a busy timeout', async () => {
+  it('creates the SQLite file by migration, in WAL mode with a short busy timeout (writes wait for a lock asynchronously)', async () => {
     expect(fs.existsSync(path.join(h.dataDir, SQLITE_FILE_NAME))).toBe(true);
     const migrations: { name: string }[] = await h.dataSource.query(`SELECT name FROM migrations`);
     expect(migrations.map((m) => m.name)).toEqual(MIGRATIONS.map((m) => m.name));
     expect(await h.dataSource.query(`PRAGMA journal_mode`)).toEqual([{ journal_mode: 'wal' }]);
-    expect(await h.dataSource.query(`PRAGMA busy_timeout`)).toEqual([{ timeout: 5000 }]);
+    expect(await h.dataSource.query(`PRAGMA busy_timeout`)).toEqual([{ timeout: SQLITE_BUSY_TIMEOUT_MS }]);
   });
 
   it('syncs at checkpoints, not at every commit (synchronous = NORMAL under WAL)', async () => {
