@@ -25,6 +25,11 @@ describe('receiver under malformed and hostile input', () => {
     ['an unknown nested field', { ...claimBody('lab1'), capability: { ...claimBody('lab1').capability, extra: 1 } }, /extra/],
     ['a hostile worker id', claimBody('../../etc/passwd'), /worker_id/],
     ['an empty body', '', /body|JSON/i],
+    [
+      'more GPUs than any host has',
+      { ...claimBody('lab1'), capability: { ...claimBody('lab1').capability, gpus: Array(65).fill({ name: 'x'.repeat(200), vram_gib: 1 }) } },
+      /capability\.gpus must contain no more than 64 elements/,
+    ],
   ])('claim with %s → 400 naming the problem', async (_name, payload, message) => {
     const r = await post('/v1/job/claim', payload as object);
     expect(r.statusCode).toBe(400);

@@ -31,6 +31,8 @@ export type JobRow = Omit<JobView, JsonColumn | FlagColumn> & {
   avoid_until: string | null;
   /** JSON array of the GPU indices the job holds on its worker; '[]' once it leaves it (SPEC §10). */
   gpu_indices: string;
+  /** Times a worker shutting down released it; past `FREE_RELEASES` a release counts as an attempt. */
+  releases: number;
 };
 
 /** A job leaving its worker for the queue: the next claim starts afresh. */

@@ -60,6 +60,12 @@ export function smallestThatFit(offered: readonly FreeGpu[], count: number, minV
 const RELOAD_CHANGES_TOLD_ONE_BY_ONE = 100;
 
 const ACTIVE: readonly JobStatus[] = ['claimed', 'running'];
+/**
+ * Releases (a worker shutting down gives its job back) that do not count as
+ * attempts. A lab restarts a worker now and then; a job released more often
+ * than this is in a loop, and from then on each release uses an attempt.
+ */
+export const FREE_RELEASES = 10;
 
 /** A short form of a job id for messages; long enough to be a usable prefix. */
 const short = (id: string) => `${id.slice(0, 12)}…`;
@@ -236,9 +242,16 @@ export class QueueService {
       };
       let patch: Partial<JobRow>;
       let reason: string;
-      if (req.release) {
-        patch = { ...BACK_TO_PENDING, ...record, attempts: Math.max(0, attempts - 1) };
+      const releases = Number(row.releases) + (req.release ? 1 : 0);
+      if (req.release && releases <= FREE_RELEASES) {
+        patch = { ...BACK_TO_PENDING, ...record, attempts: Math.max(0, attempts - 1), releases };
         reason = `released by ${req.worker_id}, attempt not counted: ${firstLine(req.error)}`;
+      } else if (req.release && attempts < maxAttempts) {
+        patch = { ...BACK_TO_PENDING, ...record, releases };
+        reason = `released by ${req.worker_id} (release ${releases}: past ${FREE_RELEASES}, it counts as attempt ${attempts} of ${maxAttempts}): ${firstLine(req.error)}`;
+      } else if (req.release) {
+        patch = { ...record, status: 'failed', worker_id: null, finished_at: now, gpu_indices: '[]', releases };
+        reason = `released by ${req.worker_id} ${releases} times; no attempts left (${attempts} of ${maxAttempts}): ${firstLine(req.error)}`;
       } else if (retryable && attempts < maxAttempts) {
         const wait = retryWait(row, attempts, new Date(now), req.worker_id);
         patch = { ...BACK_TO_PENDING, ...record, ...wait };
@@ -307,6 +320,7 @@ export class QueueService {
         {
           ...BACK_TO_PENDING,
           attempts: 0,
+          releases: 0,
           error: null,
           exit_code: null,
           log_tail: null,
@@ -613,6 +627,7 @@ function newJobRow(spec: JobSpec, settings: JobSettings, seq: number, now: strin
     ...settings,
     status: 'pending',
     attempts: 0,
+    releases: 0,
     worker_id: null,
     claimed_at: null,
     heartbeat_at: null,

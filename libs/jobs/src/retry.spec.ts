@@ -1,3 +1,4 @@
+import { FREE_RELEASES } from './queue.service';
 import { backoffS } from './retry-policy';
 import { capability, claimRequest, JobsHarness, manifestOf, startJobs } from '../../../test/support/jobs.testing';
 
@@ -87,11 +88,28 @@ describe('retries', () => {
     await h.queue.reload(manifestOf([{ max_attempts: 3 }]));
     const job = (await claimBy('w1'))!;
     h.clock.advance(601);
-    expect(await h.sweep.sweep()).toEqual({ requeued: 1, failed: 0 });
+    expect(await h.sweep.sweep()).toEqual({ requeued: 1, failed: 0, forgotten: 0 });
     expect((await h.queue.get(job.id)).pending_reason).toMatch(/^retrying at 2026-01-05T09:10:31.000Z after attempt 1 failed: worker w1 went silent/);
     expect(await claimBy('w2')).toBeNull();
     h.clock.advance(30);
     expect(await claimBy('w1')).toBeNull();
     expect((await claimBy('w2'))!.id).toBe(job.id);
+  });
+
+  it('counts releases past FREE_RELEASES as attempts, so a release loop ends with the job failed', async () => {
+    await h.queue.reload(manifestOf([{ max_attempts: 2 }]));
+    let last;
+    for (let i = 1; i <= FREE_RELEASES; i++) {
+      const job = (await claimBy('w1'))!;
+      last = await fail(job.id, 'w1', undefined, { release: true });
+      expect(last).toMatchObject({ status: 'pending', attempts: 0 });
+    }
+    const again = (await claimBy('w1'))!;
+    expect(await fail(again.id, 'w1', undefined, { release: true })).toMatchObject({ status: 'pending', attempts: 1 });
+    const final = (await claimBy('w1'))!;
+    const failed = await fail(final.id, 'w1', undefined, { release: true });
+    expect(failed).toMatchObject({ status: 'failed', attempts: 2 });
+    const detail = await h.queue.get(final.id);
+    expect(detail.events.at(-1)?.reason).toMatch(/released by w1 12 times; no attempts left \(2 of 2\)/);
   });
 });

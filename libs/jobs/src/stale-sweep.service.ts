@@ -8,13 +8,21 @@ import { LeasesRepository } from './leases.repository';
 import { QueueRepository } from './queue.repository';
 import { ReceiverInstance } from './receiver-instance';
 import { retryWait } from './retry-policy';
+import { WorkersRepository } from './workers.repository';
 
 export interface SweepResult {
   requeued: number;
   failed: number;
+  /** Workers forgotten: unseen for `FORGET_WORKERS_AFTER_DAYS`, or offline beyond the `MAX_WORKERS` kept. */
+  forgotten?: number;
   /** Another receiver sharing the database holds the sweep's lease: this one swept nothing. */
   skipped?: true;
 }
+
+/** A worker holding no job and unseen this long is forgotten (its row goes; it comes back when it claims). */
+export const FORGET_WORKERS_AFTER_DAYS = 7;
+/** The most workers kept: beyond them, offline workers holding no job are forgotten, least recently seen first. */
+export const MAX_WORKERS = 10_000;
 
 /** The lease the sweep runs under when several receivers share a database. */
 export const SWEEP_LEASE = 'stale-sweep';
@@ -37,6 +45,7 @@ export class StaleSweepService {
     private readonly feed: JobFeed,
     private readonly clock: Clock,
     private readonly leases: LeasesRepository,
+    private readonly workers: WorkersRepository,
     private readonly instance: ReceiverInstance,
     @Inject(JOBS_OPTIONS) private readonly options: JobsOptions,
   ) {}
@@ -54,6 +63,10 @@ export class StaleSweepService {
       const outcome = await this.takeBack(job, now);
       if (outcome) result[outcome]++;
     }
+    // Worker rows otherwise only grow: every new worker id a claim brings adds one.
+    const seenBefore = new Date(now.getTime() - FORGET_WORKERS_AFTER_DAYS * 86_400_000).toISOString();
+    const offlineBefore = new Date(now.getTime() - 3 * this.options.heartbeatIntervalS * 1000).toISOString();
+    result.forgotten = await this.db.write((sql) => this.workers.forget(sql, seenBefore, MAX_WORKERS, offlineBefore));
     return result;
   }
 

@@ -1,5 +1,6 @@
 import { QueueRepository } from './queue.repository';
-import { JobsHarness, manifestOf, startJobs } from '../../../test/support/jobs.testing';
+import { FORGET_WORKERS_AFTER_DAYS } from './stale-sweep.service';
+import { capability, claimRequest, JobsHarness, manifestOf, startJobs } from '../../../test/support/jobs.testing';
 
 describe('StaleSweepService', () => {
   let h: JobsHarness;
@@ -14,7 +15,7 @@ describe('StaleSweepService', () => {
     await h.queue.reload(manifestOf([{}]));
     const job = await claim('lab2');
     h.clock.advance(600);
-    expect(await h.sweep.sweep()).toEqual({ requeued: 0, failed: 0 });
+    expect(await h.sweep.sweep()).toEqual({ requeued: 0, failed: 0, forgotten: 0 });
     expect((await h.queue.get(job.id)).status).toBe('claimed');
   });
 
@@ -23,7 +24,7 @@ describe('StaleSweepService', () => {
     const job = await claim('lab2');
     await h.queue.heartbeat(job.id, { worker_id: 'lab2' });
     h.clock.advance(734);
-    expect(await h.sweep.sweep()).toEqual({ requeued: 1, failed: 0 });
+    expect(await h.sweep.sweep()).toEqual({ requeued: 1, failed: 0, forgotten: 0 });
     const after = await h.queue.get(job.id);
     const message = 'worker lab2 went silent: no heartbeat for 734 s (stale after 600 s)';
     expect(after).toMatchObject({
@@ -47,7 +48,7 @@ describe('StaleSweepService', () => {
     h.clock.advance(30);
     await claim('lab2');
     h.clock.advance(900);
-    expect(await h.sweep.sweep()).toEqual({ requeued: 0, failed: 1 });
+    expect(await h.sweep.sweep()).toEqual({ requeued: 0, failed: 1, forgotten: 0 });
     const after = await h.queue.get(first.id);
     expect(after).toMatchObject({
       status: 'failed',
@@ -72,10 +73,35 @@ describe('StaleSweepService', () => {
       await db.run(`UPDATE jobs SET heartbeat_at = $1 WHERE id = $2`, [h.clock.now().toISOString(), b.id]);
       return stale;
     });
-    expect(await h.sweep.sweep()).toEqual({ requeued: 1, failed: 0 });
+    expect(await h.sweep.sweep()).toEqual({ requeued: 1, failed: 0, forgotten: 0 });
     expect((await h.queue.get(a.id)).status).toBe('pending');
     const kept = await h.queue.get(b.id);
     expect(kept).toMatchObject({ status: 'claimed', worker_id: 'lab1' });
     expect(kept.events.map((e) => e.to)).toEqual(['pending', 'claimed']);
+  });
+});
+
+describe('the sweep forgets workers', () => {
+  let h: JobsHarness;
+  beforeEach(async () => {
+    // Silent for a week yet not stale: the job stays with its worker.
+    h = await startJobs({ staleAfterS: 30 * 86_400 });
+  });
+  afterEach(() => h.close());
+
+  it('unseen for a week and holding no job; a worker holding a job is kept however long it is silent', async () => {
+    await h.queue.reload(manifestOf([{ max_attempts: 5 }, { max_attempts: 5 }]));
+    await h.mustClaim('busy');
+    await h.mustClaim('idle');
+    await h.queue.fail((await h.workers.list()).find((w) => w.worker_id === 'idle')!.current_job_ids[0], {
+      worker_id: 'idle',
+      error: 'stopped',
+      release: true,
+    });
+    h.clock.advance(FORGET_WORKERS_AFTER_DAYS * 86_400 + 1);
+    await h.claim(claimRequest('recent', capability({ hostname: 'recent' })));
+    expect(await h.sweep.sweep()).toEqual({ requeued: 0, failed: 0, forgotten: 1 });
+    expect((await h.workers.list()).map((w) => w.worker_id).sort()).toEqual(['busy', 'recent']);
+    expect((await h.sweep.sweep()).forgotten).toBe(0);
   });
 });

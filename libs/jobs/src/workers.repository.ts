@@ -41,4 +41,20 @@ export class WorkersRepository {
       ? sql.rows<WorkerRow>(`SELECT * FROM workers ORDER BY worker_id`)
       : sql.rows<WorkerRow>(`SELECT * FROM workers WHERE last_seen >= $1 ORDER BY worker_id`, [seenSince]);
   }
+
+  /**
+   * Forgets workers holding no job that were last seen before `seenBefore`,
+   * and, beyond the `keep` most recently seen, those last seen before
+   * `offlineBefore` too; answers how many.
+   */
+  async forget(sql: Sql, seenBefore: string, keep: number, offlineBefore: string): Promise<number> {
+    const idle = `NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.worker_id = workers.worker_id AND jobs.status IN ('claimed', 'running'))`;
+    const old = await sql.run(`DELETE FROM workers WHERE last_seen < $1 AND ${idle}`, [seenBefore]);
+    const excess = await sql.run(
+      `DELETE FROM workers WHERE last_seen < $1 AND ${idle} AND worker_id NOT IN (
+         SELECT worker_id FROM workers ORDER BY last_seen DESC LIMIT $2)`,
+      [offlineBefore, keep],
+    );
+    return old + excess;
+  }
 }

@@ -1,9 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  IsArray, IsBoolean, IsInt, IsNumber, IsOptional, IsString, MaxLength, Min, MinLength, ValidateNested,
+  ArrayMaxSize, IsArray, IsBoolean, IsInt, IsNumber, IsOptional, IsString, MaxLength, Min, MinLength, ValidateNested,
 } from 'class-validator';
-import type { Capability, FreeGpu, Gpu } from '@cis490/contract';
+import { type Capability, type FreeGpu, type Gpu, MAX_GPUS } from '@cis490/contract';
 
 export class GpuDto implements Gpu {
   @ApiProperty({ example: 'NVIDIA GeForce RTX 3090' })
@@ -44,8 +44,8 @@ export class CapabilityDto implements Capability {
   @IsNumber() @Min(0)
   vram_gib: number;
 
-  @ApiProperty({ type: [GpuDto] })
-  @IsArray() @ValidateNested({ each: true }) @Type(() => GpuDto)
+  @ApiProperty({ type: [GpuDto], maxItems: MAX_GPUS })
+  @IsArray() @ArrayMaxSize(MAX_GPUS) @ValidateNested({ each: true }) @Type(() => GpuDto)
   gpus: GpuDto[];
 
   @ApiProperty({ type: String, nullable: true, example: '2.4.1' })

@@ -4,6 +4,7 @@ import { Scheduling1764900000000 } from './1764900000000-scheduling';
 import { GpuSlots1764950000000 } from './1764950000000-gpu-slots';
 import { ArtifactRecords1765000000000 } from './1765000000000-artifact-records';
 import { SharedState1765100000000 } from './1765100000000-shared-state';
+import { ReleaseCount1765200000000 } from './1765200000000-release-count';
 
 /** Every migration, oldest first; listed as classes so bundling and tests need no globs. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   GpuSlots1764950000000,
   ArtifactRecords1765000000000,
   SharedState1765100000000,
+  ReleaseCount1765200000000,
 ];
