@@ -131,7 +131,8 @@ export function loadWorkerConfig(
 
 /** The files are read here once, so that a bad one stops the worker at start, named. */
 function tlsFiles(ca: Setting, cert: Setting, key: Setting, cwd: string): ClientTlsFiles {
-  const at = (v?: string) => (v === undefined ? undefined : path.resolve(cwd, v));
+  // An empty flag unsets the file, as an empty variable does.
+  const at = (v?: string) => (v ? path.resolve(cwd, v) : undefined);
   const files: ClientTlsFiles = { ca: at(ca.value), cert: at(cert.value), key: at(key.value) };
   try {
     readClientTls(files, { ca: ca.name, cert: cert.name, key: key.name });
