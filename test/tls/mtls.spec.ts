@@ -32,7 +32,8 @@ describe('mTLS end to end: a receiver that requires client certificates (SPEC §
 
   const clientAs = (host: string) => new ReceiverClient({ baseUrl: rx.url, tls: readClientTls({ ca: lab.ca, ...lab.host(host) }) });
 
-  it('a worker with its certificate passes self-test over mTLS and trains a job to completion; the CLI reads it', async () => {
+  // Two worker processes: on a loaded machine they take longer than the default timeout.
+  it('a worker with its certificate passes self-test over mTLS and trains a job to completion', async () => {
     const work = temp.make('cis490-work-');
     const env = { ...lab.clientEnv(HOST), CIS490_WORKER_ID: HOST };
     const test = await runWorker(['self-test', '--receiver-url', rx.url, '--work-dir', work], env);
@@ -42,7 +43,9 @@ describe('mTLS end to end: a receiver that requires client certificates (SPEC §
 
     const run = await runWorker(['run', '--once', '--receiver-url', rx.url, '--work-dir', work, '--poll-s', '1'], env);
     expect(run).toMatchObject({ code: 0 });
+  }, 180_000);
 
+  it('the CLI with the operator host\'s certificate lists and summarizes the queue over mTLS', async () => {
     const ops = { CIS490_RECEIVER_URL: rx.url, ...lab.clientEnv('ops') };
     const list = await cli(['list', '--json'], ops);
     expect(list).toMatchObject({ code: 0, stderr: '' });
@@ -53,7 +56,7 @@ describe('mTLS end to end: a receiver that requires client certificates (SPEC §
     // The flags do what the variables do.
     const flags = await cli(['--receiver', rx.url, '--tls-ca', lab.ca, '--tls-cert', lab.host('ops').cert, '--tls-key', lab.host('ops').key, 'status']);
     expect(flags).toMatchObject({ code: 0, stderr: '' });
-  });
+  }, 120_000);
 
   it("another host's certificate cannot claim, heartbeat or upload as this one: 403 naming the mismatch", async () => {
     const w2 = clientAs('w2');
