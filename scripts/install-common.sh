@@ -320,3 +320,89 @@ check_trainer_path() {
     fi
   done
 }
+
+# --- TLS files (SPEC §12): --ca, --cert, --key --------------------------------
+
+# The options' values, set by tls_option; both installers take them.
+tls_ca='' tls_cert='' tls_key=''
+# Set by install_tls_files: 1 when a file was (or would be) written, so the service restarts.
+TLS_CHANGED=0
+
+# Like common_option, for --ca/--cert/--key; returns 1 when $1 is none of them.
+tls_option() {
+  case $1 in
+    --ca) need_value "$@"; tls_ca=$2; TAKEN=2 ;;
+    --cert) need_value "$@"; tls_cert=$2; TAKEN=2 ;;
+    --key) need_value "$@"; tls_key=$2; TAKEN=2 ;;
+    *) return 1 ;;
+  esac
+}
+
+# Help lines for --ca/--cert/--key, aligned at column $1; $2 says what --ca is for, $3 whose certificate it is.
+tls_usage() {
+  printf "  %-${1}s%s\n" \
+    '--ca FILE' "$2" \
+    '--cert FILE' "$3 (PEM; with --key)" \
+    '--key FILE' 'its private key (PEM)' \
+    '' '(copied next to the env file, readable by the service user only;'  \
+    '' ' scripts/make-lab-ca.sh makes all three)'
+}
+
+# Checks the files before anything changes: readable, PEM of their kind, --cert with --key.
+check_tls_options() {
+  [[ -n $tls_cert || -z $tls_key ]] || usage_error "--key needs --cert"
+  [[ -n $tls_key || -z $tls_cert ]] || usage_error "--cert needs --key"
+  local flag file
+  for flag in --ca --cert --key; do
+    case $flag in --ca) file=$tls_ca ;; --cert) file=$tls_cert ;; --key) file=$tls_key ;; esac
+    [[ -z $file ]] || [[ -f $file && -r $file ]] || die "$flag: cannot read $file"
+  done
+  command -v openssl >/dev/null || return 0
+  [[ -z $tls_ca ]] || openssl x509 -in "$tls_ca" -noout 2>/dev/null || die "--ca: $tls_ca is not a PEM certificate"
+  [[ -z $tls_cert ]] || openssl x509 -in "$tls_cert" -noout 2>/dev/null || die "--cert: $tls_cert is not a PEM certificate"
+  [[ -z $tls_key ]] || openssl pkey -in "$tls_key" -noout 2>/dev/null || die "--key: $tls_key is not a PEM private key"
+  if [[ -n $tls_cert ]] &&
+    [[ $(openssl x509 -in "$tls_cert" -noout -pubkey) != "$(openssl pkey -in "$tls_key" -pubout)" ]]; then
+    die "--key: $tls_key is not the key of --cert $tls_cert"
+  fi
+}
+
+# Copies SRC to DEST only when it differs, repairing mode and owner either
+# way; the content is never shown (a private key). Sets CHANGED.
+install_copy() {
+  local src=$1 dest=$2 mode=$3 owner=$4 group
+  group=$(group_of "$owner")
+  if [[ -f $dest && -r $dest ]] && cmp -s -- "$src" "$dest"; then
+    CHANGED=0
+    if [[ $(stat -c '%a %U %G' -- "$dest") == "${mode#0} $owner $group" ]]; then
+      note "unchanged: $dest"
+    else
+      run chown "$owner:$group" "$dest"
+      run chmod "$mode" "$dest"
+    fi
+    return
+  fi
+  CHANGED=1
+  run install -m "$mode" -o "$owner" -g "$group" "$src" "$dest"
+}
+
+# Installs the given TLS files into DIR (mode 0700, owned by OWNER, each file
+# 0600) as ca.crt, NAME.crt and NAME.key, and adds their CIS490_TLS_* lines
+# to the caller's `managed` array. Sets TLS_CHANGED.
+install_tls_files() {
+  local dir=$1 owner=$2 name=$3
+  [[ -n $tls_ca || -n $tls_cert ]] || return 0
+  ensure_dir "$dir" 0700 "$owner"
+  if [[ -n $tls_ca ]]; then
+    install_copy "$tls_ca" "$dir/ca.crt" 0600 "$owner"
+    ((TLS_CHANGED |= CHANGED)) || true
+    managed+=("CIS490_TLS_CA=$(env_quote "$dir/ca.crt")")
+  fi
+  if [[ -n $tls_cert ]]; then
+    install_copy "$tls_cert" "$dir/$name.crt" 0600 "$owner"
+    ((TLS_CHANGED |= CHANGED)) || true
+    install_copy "$tls_key" "$dir/$name.key" 0600 "$owner"
+    ((TLS_CHANGED |= CHANGED)) || true
+    managed+=("CIS490_TLS_CERT=$(env_quote "$dir/$name.crt")" "CIS490_TLS_KEY=$(env_quote "$dir/$name.key")")
+  fi
+}

@@ -41,6 +41,7 @@ options:
                               (both, when not given, keep what the env file already says)
   --listen-host HOST          address to listen on (default: 127.0.0.1)
   --port PORT                 (default: 8471)
+$(tls_usage 28 'with --cert/--key: require client certificates signed by this CA (mTLS)' "the receiver's certificate: serve HTTPS")
 $(common_usage 28 /etc/cis490/receiver.env)
 
 Generate a token with: (umask 077; openssl rand -hex 32 > operator.token)
@@ -60,7 +61,7 @@ while (($#)); do
     --worker-token-file) need_value "$@"; worker_token_file=$2; shift 2 ;;
     --listen-host) need_value "$@"; listen_host=$2; shift 2 ;;
     --port) need_value "$@"; port=$2; shift 2 ;;
-    *) common_option "$@"; shift "$TAKEN" ;;
+    *) tls_option "$@" || common_option "$@"; shift "$TAKEN" ;;
   esac
 done
 
@@ -76,6 +77,8 @@ check_common_options receiver
 operator_token='' worker_token=''
 [[ -z $operator_token_file ]] || operator_token=$(read_token --operator-token-file "$operator_token_file")
 [[ -z $worker_token_file ]] || worker_token=$(read_token --worker-token-file "$worker_token_file")
+check_tls_options
+[[ -z $tls_ca || -n $tls_cert ]] || usage_error "--ca needs --cert and --key: mTLS runs over TLS"
 require_root
 require_systemd
 
@@ -101,6 +104,7 @@ managed=(
 )
 [[ -z $operator_token ]] || managed+=("CIS490_OPERATOR_TOKEN=$(env_quote "$operator_token")")
 [[ -z $worker_token ]] || managed+=("CIS490_WORKER_TOKEN=$(env_quote "$worker_token")")
+install_tls_files "${env_file%.env}-tls" "$user" receiver
 header="# cis490-trainer-receiver environment, read by $UNIT_NAME (see etc/receiver.env.example).
 # Written by scripts/install-trainer-receiver.sh: a run rewrites the settings
 # its flags give and keeps the others. Mode 0600: it holds the tokens."
@@ -122,7 +126,7 @@ install_file "$unit_dir/$UNIT_NAME" 0644 root "$unit_content"
 unit_changed=$CHANGED
 ((unit_changed == 0)) || run systemctl daemon-reload
 
-enable_and_start "$UNIT_NAME" $((env_changed || unit_changed))
+enable_and_start "$UNIT_NAME" $((env_changed || unit_changed || TLS_CHANGED))
 
 # The receiver has no self-test: a started unit that answers /v1/health is the test.
 case $listen_host in

@@ -44,6 +44,17 @@ Run the task as this account (its password is stored by Task Scheduler)
 instead of SYSTEM. A dedicated local user with no other rights is best; it
 needs the "Log on as a batch job" right.
 
+.PARAMETER Ca
+The CA that signed the receiver's certificate, for an https receiver
+(CIS490_TLS_CA). Copied next to the env file, readable by the task's account only.
+
+.PARAMETER Cert
+This host's client certificate, for a receiver that requires one (mTLS;
+CIS490_TLS_CERT), with -Key. scripts/make-lab-ca.sh makes -Ca, -Cert and -Key.
+
+.PARAMETER Key
+The client certificate's private key (CIS490_TLS_KEY). Copied like -Ca, never shown.
+
 .PARAMETER TaskName
 Default: cis490-trainer-worker.
 
@@ -68,6 +79,9 @@ param(
   [string]$Node,
   [pscredential]$Credential,
   [string]$TaskName = 'cis490-trainer-worker',
+  [string]$Ca,
+  [string]$Cert,
+  [string]$Key,
   [switch]$DryRun
 )
 
@@ -79,13 +93,14 @@ $SystemSid = '*S-1-5-18'
 $AdministratorsSid = '*S-1-5-32-544'
 # The env file's variables (SPEC §5), in the order they are written.
 $EnvKeys = @('CIS490_RECEIVER_URL', 'CIS490_TRAINER_CMD', 'CIS490_WORK_DIR', 'CIS490_WORKER_ID',
-  'CIS490_WORKER_TOKEN', 'CIS490_ALLOW_JOBS', 'CIS490_DENY_JOBS', 'CIS490_POLL_S', 'CIS490_KILL_GRACE_S')
+  'CIS490_WORKER_TOKEN', 'CIS490_ALLOW_JOBS', 'CIS490_DENY_JOBS', 'CIS490_POLL_S', 'CIS490_KILL_GRACE_S',
+  'CIS490_TLS_CA', 'CIS490_TLS_CERT', 'CIS490_TLS_KEY')
 
 function Write-Usage {
   [Console]::Error.WriteLine(@'
 usage: install-training-worker-windows.ps1 -Receiver URL[,URL...] -Trainer CMD [-TokenFile FILE]
          [-WorkerId ID] [-WorkDir DIR] [-EnvFile FILE] [-Checkout DIR] [-Node EXE]
-         [-Credential CRED] [-TaskName NAME] [-DryRun]
+         [-Credential CRED] [-TaskName NAME] [-Ca FILE] [-Cert FILE -Key FILE] [-DryRun]
   (Get-Help .\scripts\install-training-worker-windows.ps1 -Detailed for more)
 '@)
 }
@@ -196,6 +211,18 @@ if ($TokenFile) {
   }
 }
 
+# TLS files (SPEC §12): checked before anything changes.
+if ([bool]$Cert -ne [bool]$Key) { Stop-WithUsage $(if ($Cert) { '-Cert needs -Key' } else { '-Key needs -Cert' }) }
+$TlsFiles = [ordered]@{}
+foreach ($tls in @(@('-Ca', $Ca, 'ca.crt', 'CIS490_TLS_CA'), @('-Cert', $Cert, 'worker.crt', 'CIS490_TLS_CERT'), @('-Key', $Key, 'worker.key', 'CIS490_TLS_KEY'))) {
+  if (-not $tls[1]) { continue }
+  if (-not (Test-Path -LiteralPath $tls[1] -PathType Leaf)) { Stop-WithError "$($tls[0]): cannot read $($tls[1])" }
+  $pem = [IO.File]::ReadAllText((Resolve-Path -LiteralPath $tls[1]).ProviderPath)
+  $kind = if ($tls[0] -eq '-Key') { 'PRIVATE KEY' } else { 'CERTIFICATE' }
+  if ($pem -notmatch "-----BEGIN [A-Z ]*$kind-----") { Stop-WithError "$($tls[0]): $($tls[1]) is not a PEM $($kind.ToLower())" }
+  $TlsFiles[$tls[3]] = @{ Source = (Resolve-Path -LiteralPath $tls[1]).ProviderPath; Dest = (Join-Path (Join-Path $EnvDir 'worker-tls') $tls[2]); Flag = $tls[0] }
+}
+
 if ($Trainer -match '\\') {
   Write-Warning '-Trainer: the command is split like a POSIX shell command, where \ escapes the next character; write paths with forward slashes (C:/lab/train.py)'
 }
@@ -245,6 +272,31 @@ if ($Credential) {
   Invoke-Step "icacls $($workAcl -join ' ')" { & icacls.exe @workAcl | Out-Null; if ($LASTEXITCODE) { throw "icacls failed on $WorkDir" } }
 }
 
+# TLS files: SYSTEM and Administrators full, the task's account read only, nothing inherited.
+$tlsChanged = $false
+if ($TlsFiles.Count) {
+  $TlsDir = Join-Path $EnvDir 'worker-tls'
+  if (-not (Test-Path -LiteralPath $TlsDir -PathType Container)) {
+    Invoke-Step "create $TlsDir" { New-Item -ItemType Directory -Path $TlsDir -Force | Out-Null }
+  }
+  foreach ($name in $TlsFiles.Keys) {
+    $file = $TlsFiles[$name]
+    $same = (Test-Path -LiteralPath $file.Dest -PathType Leaf) -and
+      ([IO.File]::ReadAllText($file.Dest) -ceq [IO.File]::ReadAllText($file.Source))
+    if ($same) {
+      Write-Output "unchanged: $($file.Dest)"
+    } else {
+      $tlsChanged = $true
+      $tlsAcl = @($file.Dest, '/inheritance:r', '/grant:r', "${SystemSid}:F", "${AdministratorsSid}:F")
+      if ($Credential) { $tlsAcl += "${Account}:R" }
+      # Locked down while still empty, as the env file is: the key is never in a file others can read.
+      Invoke-Step "create empty $($file.Dest)" { [IO.File]::WriteAllText($file.Dest, '') }
+      Invoke-Step "icacls $($tlsAcl -join ' ')" { & icacls.exe @tlsAcl | Out-Null; if ($LASTEXITCODE) { throw "icacls failed on $($file.Dest)" } }
+      Invoke-Step "copy $($file.Source) to $($file.Dest)" { [IO.File]::WriteAllBytes($file.Dest, [IO.File]::ReadAllBytes($file.Source)) }
+    }
+  }
+}
+
 # Env file: the keys the parameters give, else what the file already says
 # (e.g. a token from an earlier run), then variables set by hand.
 $lines = [ordered]@{}
@@ -265,6 +317,7 @@ $lines['CIS490_TRAINER_CMD'] = 'CIS490_TRAINER_CMD=' + (ConvertTo-EnvValue '-Tra
 $lines['CIS490_WORK_DIR'] = 'CIS490_WORK_DIR=' + (ConvertTo-EnvValue '-WorkDir' $WorkDir)
 if ($WorkerId) { $lines['CIS490_WORKER_ID'] = 'CIS490_WORKER_ID=' + (ConvertTo-EnvValue '-WorkerId' $WorkerId) }
 if ($Token) { $lines['CIS490_WORKER_TOKEN'] = 'CIS490_WORKER_TOKEN=' + (ConvertTo-EnvValue '-TokenFile' $Token) }
+foreach ($name in $TlsFiles.Keys) { $lines[$name] = "$name=" + (ConvertTo-EnvValue $TlsFiles[$name].Flag $TlsFiles[$name].Dest) }
 
 $content = New-Object System.Text.StringBuilder
 [void]$content.Append("# cis490-worker environment, read by the $TaskName task through node --env-file.`n")
@@ -368,7 +421,7 @@ if ($taskChanged) {
 
 # Start it now rather than at the next boot; restart it when its settings changed.
 $state = if ($existing) { "$($existing.State)" } else { '' }
-if ($state -eq 'Running' -and -not ($envChanged -or $taskChanged)) {
+if ($state -eq 'Running' -and -not ($envChanged -or $taskChanged -or $tlsChanged)) {
   Write-Output "unchanged: $TaskName is running"
 } else {
   if ($state -eq 'Running') {

@@ -14,7 +14,8 @@ readonly STATE_DIR=/var/lib/cis490-worker
 
 # The env file's variables (SPEC §5), in the order they are written.
 readonly ENV_KEYS=(CIS490_RECEIVER_URL CIS490_TRAINER_CMD CIS490_WORK_DIR CIS490_WORKER_ID
-  CIS490_WORKER_TOKEN CIS490_ALLOW_JOBS CIS490_DENY_JOBS CIS490_POLL_S CIS490_KILL_GRACE_S)
+  CIS490_WORKER_TOKEN CIS490_ALLOW_JOBS CIS490_DENY_JOBS CIS490_POLL_S CIS490_KILL_GRACE_S
+  CIS490_TLS_CA CIS490_TLS_CERT CIS490_TLS_KEY)
 
 usage() {
   cat <<EOF
@@ -39,6 +40,7 @@ options:
   --deny-jobs LIST      comma list of models this worker never trains
                         (these four, when not given, keep what the env file already says)
   --work-dir DIR        job dirs and bundles (default: $STATE_DIR/work)
+$(tls_usage 22 "the CA that signed the receiver's certificate (https receivers)" "this host's client certificate, for a receiver with mTLS")
 $(common_usage 22 /etc/cis490/worker.env)
 EOF
 }
@@ -56,7 +58,7 @@ while (($#)); do
     --allow-jobs) need_value "$@"; allow_jobs=$2; shift 2 ;;
     --deny-jobs) need_value "$@"; deny_jobs=$2; shift 2 ;;
     --work-dir) need_value "$@"; work_dir=$2; shift 2 ;;
-    *) common_option "$@"; shift "$TAKEN" ;;
+    *) tls_option "$@" || common_option "$@"; shift "$TAKEN" ;;
   esac
 done
 
@@ -99,6 +101,7 @@ check_common_options worker
 token=''
 [[ -z $token_file ]] || token=$(read_token --token-file "$token_file")
 check_trainer_path "$trainer"
+check_tls_options
 require_root
 require_systemd
 
@@ -118,6 +121,7 @@ managed=(
 [[ -z $allow_jobs ]] || managed+=("CIS490_ALLOW_JOBS=$(env_quote "$allow_jobs")")
 [[ -z $deny_jobs ]] || managed+=("CIS490_DENY_JOBS=$(env_quote "$deny_jobs")")
 [[ -z $token ]] || managed+=("CIS490_WORKER_TOKEN=$(env_quote "$token")")
+install_tls_files "${env_file%.env}-tls" "$user" worker
 header="# cis490-worker environment, read by $UNIT_NAME (see etc/worker.env.example).
 # Written by scripts/install-training-worker.sh: a run rewrites the settings
 # its flags give and keeps the others. Mode 0600: it holds the worker token."
@@ -144,5 +148,5 @@ if ! run systemd-run --quiet --wait --pipe --collect \
 fi
 ((DRY_RUN)) && note "a real run enables $UNIT_NAME only if self-test passes"
 
-enable_and_start "$UNIT_NAME" $((env_changed || unit_changed))
+enable_and_start "$UNIT_NAME" $((env_changed || unit_changed || TLS_CHANGED))
 note "done: follow it with: journalctl -fu $UNIT_NAME"

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { makeLabCa } from './support/lab-ca';
 
 const SCRIPTS = path.join(__dirname, '..', 'scripts');
 const WORKER = path.join(SCRIPTS, 'install-training-worker.sh');
@@ -345,5 +346,46 @@ describe('install-trainer-receiver.sh', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('error: unknown option: --data-dri');
     expect(run.stderr).toMatch(/^usage: install-trainer-receiver\.sh/m);
+  });
+});
+
+describe('--ca, --cert and --key (SPEC §12)', () => {
+  const tls = () => {
+    const lab = makeLabCa(path.join(tmp, 'lab'), ['lab1', 'lab2']);
+    return { lab, args: ['--ca', lab.ca, '--cert', lab.host('lab1').cert, '--key', lab.host('lab1').key] };
+  };
+  const workerArgs = () => ['--receiver', 'https://receiver.lab:8471', '--trainer', 'node /opt/trainer/train.js', ...workerPaths()];
+
+  it.each([
+    ['install-training-worker.sh', WORKER, 'worker', workerArgs],
+    ['install-trainer-receiver.sh', RECEIVER, 'receiver', receiverPaths],
+  ])('%s copies them readable by the service user only and points CIS490_TLS_* at the copies', (_name, script, stem, args) => {
+    const { lab, args: tlsArgs } = tls();
+    const run = install(script, [...args(), ...tlsArgs, '--dry-run']);
+    expect(run).toMatchObject({ status: 0 });
+    const dir = path.join(target, 'etc', `${stem}-tls`);
+    const lines = run.stdout.split('\n');
+    expect(lines).toContain(`would run: install -d -m 0700 -o ${USER} -g ${USER} ${dir}`);
+    expect(lines).toContain(`would run: install -m 0600 -o ${USER} -g ${USER} ${lab.ca} ${dir}/ca.crt`);
+    expect(lines).toContain(`would run: install -m 0600 -o ${USER} -g ${USER} ${lab.host('lab1').cert} ${dir}/${stem}.crt`);
+    expect(lines).toContain(`would run: install -m 0600 -o ${USER} -g ${USER} ${lab.host('lab1').key} ${dir}/${stem}.key`);
+    const env = plannedContent(run.stdout, path.join(target, 'etc', `${stem}.env`));
+    expect(env).toContain(`CIS490_TLS_CA="${dir}/ca.crt"\n`);
+    expect(env).toContain(`CIS490_TLS_CERT="${dir}/${stem}.crt"\n`);
+    expect(env).toContain(`CIS490_TLS_KEY="${dir}/${stem}.key"\n`);
+    // The key's content is never shown, not even in a dry run.
+    const key = fs.readFileSync(lab.host('lab1').key, 'utf8').split('\n')[1];
+    expect(`${run.stdout}${run.stderr}`).not.toContain(key);
+  });
+
+  it('refuses a key that is not the certificate\'s, and a --cert without --key, before doing anything', () => {
+    const { lab } = tls();
+    const wrong = install(WORKER, [...workerArgs(), '--cert', lab.host('lab1').cert, '--key', lab.host('lab2').key, '--dry-run']);
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toBe(`error: --key: ${lab.host('lab2').key} is not the key of --cert ${lab.host('lab1').cert}\n`);
+    expect(wrong.stdout).not.toContain('would run');
+    const alone = install(WORKER, [...workerArgs(), '--cert', lab.host('lab1').cert, '--dry-run']);
+    expect(alone.status).toBe(2);
+    expect(alone.stderr).toMatch(/^error: --cert needs --key\n/);
   });
 });

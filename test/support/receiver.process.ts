@@ -102,8 +102,9 @@ export async function spawnReceiver(
 
   await start();
   const rp: ReceiverProcess = {
+    // With CIS490_TLS_CERT the receiver serves HTTPS only; its certificate must name 127.0.0.1.
     get url() {
-      return `http://127.0.0.1:${port}`;
+      return `${env.CIS490_TLS_CERT ? 'https' : 'http'}://127.0.0.1:${port}`;
     },
     get port() {
       return port;

@@ -1,16 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import type { Command } from 'commander';
-import { ReceiverClient, ReceiverClientFactory } from '@cis490/client';
+import { type ClientTls, readClientTls, ReceiverClient, ReceiverClientFactory } from '@cis490/client';
 import { DEFAULT_RECEIVER_URL, parseReceiverUrls } from '@cis490/contract';
 import { MissingTokenError, UsageError } from './cli.errors';
 import { paletteFor, Palette } from './output/colors';
-import { OPERATOR_TOKEN_ENV, RECEIVER_URL_ENV } from './receiver/receiver.options';
+import { OPERATOR_TOKEN_ENV, RECEIVER_URL_ENV, TLS_CA_ENV, TLS_CERT_ENV, TLS_KEY_ENV } from './receiver/receiver.options';
 
 /** The program-wide options (CliProgram declares them). */
 export interface GlobalOptions {
   /** One receiver's URL or several, comma-separated (SPEC §11), as given. */
   receiver: string;
   json: boolean;
+  /** Paths, as given (SPEC §12). */
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export interface Session extends GlobalOptions {
@@ -26,7 +30,13 @@ export class CliContext {
 
   globals(command: Command): GlobalOptions {
     const opts = command.optsWithGlobals() as Partial<GlobalOptions>;
-    return { receiver: opts.receiver || DEFAULT_RECEIVER_URL, json: Boolean(opts.json) };
+    return {
+      receiver: opts.receiver || DEFAULT_RECEIVER_URL,
+      json: Boolean(opts.json),
+      tlsCa: opts.tlsCa || undefined,
+      tlsCert: opts.tlsCert || undefined,
+      tlsKey: opts.tlsKey || undefined,
+    };
   }
 
   /** `operator`: the command changes the fleet, so it needs the token before anything is sent. */
@@ -45,8 +55,28 @@ export class CliContext {
       const setting = command.getOptionValueSourceWithGlobals('receiver') === 'env' ? RECEIVER_URL_ENV : '--receiver';
       throw new UsageError(`${setting} ${(err as Error).message}`);
     }
-    const client = this.clients.create({ baseUrl: receivers, operatorToken, retry: false });
+    const client = this.clients.create({ baseUrl: receivers, operatorToken, retry: false, tls: this.tls(command, globals) });
     return { ...globals, client, colors: paletteFor(process.stdout, process.env), now: Date.now() };
+  }
+
+  /** The TLS files read and checked; a bad one is a usage error naming the flag or variable it came from. */
+  private tls(command: Command, globals: GlobalOptions): ClientTls | undefined {
+    const named = (option: string, flag: string, variable: string) => {
+      const source = command.getOptionValueSourceWithGlobals(option);
+      return source === 'env' ? variable : source === 'cli' ? flag : `${variable} (or ${flag})`;
+    };
+    try {
+      return readClientTls(
+        { ca: globals.tlsCa, cert: globals.tlsCert, key: globals.tlsKey },
+        {
+          ca: named('tlsCa', '--tls-ca', TLS_CA_ENV),
+          cert: named('tlsCert', '--tls-cert', TLS_CERT_ENV),
+          key: named('tlsKey', '--tls-key', TLS_KEY_ENV),
+        },
+      );
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
   }
 
   print(text: string): void {

@@ -66,6 +66,10 @@ export function describeFailure(err: unknown): Failure {
       lines: [`${err.message} (is any of them running? set --receiver or CIS490_RECEIVER_URL to receivers that are)`],
     };
   }
+  if (err instanceof ReceiverUnreachableError && err.tls) {
+    // The receiver is there; it is the certificates that need the operator's attention.
+    return { exitCode: EXIT.unreachable, lines: [err.message] };
+  }
   if (err instanceof ReceiverUnreachableError) {
     return {
       exitCode: EXIT.unreachable,

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { InjectCommander } from 'nest-commander';
 import { DEFAULT_RECEIVER_URL } from '@cis490/contract';
 import { CLI_NAME, oneLine } from './cli.errors';
-import { OPERATOR_TOKEN_ENV, RECEIVER_URL_ENV } from './receiver/receiver.options';
+import { OPERATOR_TOKEN_ENV, RECEIVER_URL_ENV, TLS_CA_ENV, TLS_CERT_ENV, TLS_KEY_ENV } from './receiver/receiver.options';
 import { VERSION } from './version';
 
 const DESCRIPTION = 'Operate a cis490 training fleet: see the queue, read and follow logs, watch it live, rank results, cancel and requeue jobs, reload the manifest, pull bundles.';
@@ -13,6 +13,9 @@ Environment:
   ${RECEIVER_URL_ENV}     the receiver (default ${DEFAULT_RECEIVER_URL}), or several comma-separated,
                           tried in turn when one does not answer; --receiver overrides it
   ${OPERATOR_TOKEN_ENV}   needed by cancel, requeue and reload (never taken from the command line)
+  ${TLS_CA_ENV}          a CA to trust for an https receiver, besides the system's; --tls-ca
+  ${TLS_CERT_ENV}        the client certificate a receiver with mTLS requires; --tls-cert
+  ${TLS_KEY_ENV}         its private key; --tls-key
 
 Exit codes: 0 ok, 1 the receiver refused, 2 usage error or missing token, 3 receiver unreachable.
 
@@ -42,6 +45,9 @@ export class CliProgram {
           .env(RECEIVER_URL_ENV)
           .default(DEFAULT_RECEIVER_URL),
       )
+      .addOption(program.createOption('--tls-ca <file>', "a CA to trust for the receiver's certificate").env(TLS_CA_ENV))
+      .addOption(program.createOption('--tls-cert <file>', 'client certificate, for a receiver that requires one (mTLS)').env(TLS_CERT_ENV))
+      .addOption(program.createOption('--tls-key <file>', "the client certificate's private key").env(TLS_KEY_ENV))
       .option('--json', 'print the receiver\'s JSON answer instead of a table')
       .addHelpText('after', EPILOG)
       .showSuggestionAfterError(true);

@@ -4,7 +4,7 @@ import {
   ApiOperation, ApiSecurity, ApiTags, ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { OperatorGuard, WorkerGuard } from '@cis490/auth';
+import { CertificateIdentityGuard, OperatorGuard, WorkerGuard } from '@cis490/auth';
 import type { ClaimResponse, HeartbeatResponse, JobDetail, JobPage, JobView } from '@cis490/contract';
 import { HeldClaims, QueueService } from '@cis490/jobs';
 import {
@@ -35,7 +35,7 @@ export class JobsController {
 
   @Post('job/claim')
   @HttpCode(200)
-  @UseGuards(WorkerGuard)
+  @UseGuards(WorkerGuard, CertificateIdentityGuard)
   @ApiBearerAuth()
   @ApiOperation({
     summary: 'Claim the first eligible job (worker)',
@@ -55,7 +55,7 @@ export class JobsController {
 
   @Post('job/:id/heartbeat')
   @HttpCode(200)
-  @UseGuards(WorkerGuard)
+  @UseGuards(WorkerGuard, CertificateIdentityGuard)
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Report that the job is alive (worker)' })
   @ApiOkResponse({ type: HeartbeatAnswerDto })
@@ -72,7 +72,7 @@ export class JobsController {
 
   @Post('job/:id/complete')
   @HttpCode(200)
-  @UseGuards(WorkerGuard)
+  @UseGuards(WorkerGuard, CertificateIdentityGuard)
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Complete a job with its uploaded bundle (worker)' })
   @ApiOkResponse({ type: JobDto })
@@ -84,7 +84,7 @@ export class JobsController {
 
   @Post('job/:id/fail')
   @HttpCode(200)
-  @UseGuards(WorkerGuard)
+  @UseGuards(WorkerGuard, CertificateIdentityGuard)
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Report a failed attempt, or release the job on shutdown (worker)' })
   @ApiOkResponse({ type: JobDto })

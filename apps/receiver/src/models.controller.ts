@@ -6,7 +6,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { createReadStream } from 'node:fs';
 import { ArtifactNotFoundError, ArtifactStore } from '@cis490/artifacts';
-import { WorkerGuard } from '@cis490/auth';
+import { CertificateIdentityGuard, WorkerGuard } from '@cis490/auth';
 import type { ArtifactRecord, UploadResult } from '@cis490/contract';
 import { ModelListDto, ModelsQueryDto, UploadResultDto } from './dto/model.dto';
 import { ValidHeaders } from './upload/valid-headers.decorator';
@@ -23,7 +23,7 @@ export class ModelsController {
 
   @Put('model/:id')
   @HttpCode(201)
-  @UseGuards(WorkerGuard)
+  @UseGuards(WorkerGuard, CertificateIdentityGuard)
   @ApiBearerAuth()
   @ApiOperation({ summary: "Upload a job's bundle.tar.zst, streamed and addressed by its SHA-256 (worker)" })
   @ApiConsumes('application/zstd', 'application/octet-stream')

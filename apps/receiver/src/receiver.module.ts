@@ -4,7 +4,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { join } from 'node:path';
 import { ArtifactsModule } from '@cis490/artifacts';
-import { AuthTokens, OperatorGuard, WorkerGuard } from '@cis490/auth';
+import { AuthTokens, CertificateIdentityGuard, OperatorGuard, WorkerGuard } from '@cis490/auth';
 import { Db, DbModule } from '@cis490/db';
 import { JobsModule } from '@cis490/jobs';
 import { ManifestModule } from '@cis490/manifest';
@@ -83,6 +83,7 @@ export class ReceiverModule {
         { provide: APP_FILTER, useClass: DomainErrorFilter },
         OperatorGuard,
         WorkerGuard,
+        CertificateIdentityGuard,
         MetricsService,
         EventsService,
         HealthService,

@@ -3,7 +3,7 @@ import {
   ApiBearerAuth, ApiBody, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { WorkerGuard } from '@cis490/auth';
+import { CertificateIdentityGuard, WorkerGuard } from '@cis490/auth';
 import {
   type JobProgress,
   LOG_ATTEMPT_HEADER,
@@ -27,7 +27,7 @@ export class RunsController {
 
   @Post('log')
   @HttpCode(200)
-  @UseGuards(WorkerGuard)
+  @UseGuards(WorkerGuard, CertificateIdentityGuard)
   @ApiBearerAuth()
   @ApiOperation({ summary: "Append to the current attempt's log at a byte offset (worker)" })
   @ApiOkResponse({ type: LogAppendAnswerDto, description: 'bytes before the current size are skipped: a resend adds nothing' })
@@ -58,7 +58,7 @@ export class RunsController {
 
   @Post('progress')
   @HttpCode(200)
-  @UseGuards(WorkerGuard)
+  @UseGuards(WorkerGuard, CertificateIdentityGuard)
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Store progress points of the current attempt (worker)' })
   @ApiBody({ type: ProgressPostDto })

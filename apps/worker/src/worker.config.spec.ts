@@ -29,6 +29,7 @@ describe('loadWorkerConfig', () => {
       killGraceS: 10,
       slots: 'auto',
       gpuBusyMib: 1024,
+      tls: {},
     });
   });
 
@@ -129,5 +130,14 @@ describe('loadWorkerConfig', () => {
     expect(load({ CIS490_SLOTS: '4' }, { slots: 'auto' }).slots).toBe('auto');
     expect(problem({}, { gpuBusyMib: '1G' })).toBe('--gpu-busy-mib must be a whole number of MiB >= 0, got "1G"');
     expect(problem({}, { claimWaitS: '90' })).toBe('--claim-wait-s must be a whole number of seconds from 0 to 60, got "90"');
+  });
+
+  it('checks the TLS files at start, naming the variable or flag (SPEC §12)', () => {
+    expect(problem({ CIS490_TLS_CERT: '/etc/cis490/w.crt' })).toBe(
+      'CIS490_TLS_CERT needs CIS490_TLS_KEY: a client certificate goes with its private key',
+    );
+    expect(problem({}, { tlsKey: 'w.key' })).toBe('--tls-key needs CIS490_TLS_CERT: a client certificate goes with its private key');
+    expect(problem({ CIS490_TLS_CA: 'lab/ca.crt' })).toBe(`CIS490_TLS_CA ${CWD}/lab/ca.crt cannot be read (ENOENT)`);
+    expect(load({ CIS490_TLS_CA: '/nonexistent/ca.crt' }, { tlsCa: '' }).tls).toEqual({});
   });
 });

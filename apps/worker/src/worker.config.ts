@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readCapabilityOverrides } from '@cis490/capability';
+import { type ClientTlsFiles, readClientTls } from '@cis490/client';
 import { DEFAULT_RECEIVER_URL, MAX_CLAIM_WAIT_S, MAX_SLOTS, NAME_PATTERN, parseReceiverUrls, WORKER_ID_PATTERN, WORKER_ID_RULE } from '@cis490/contract';
 import { parseTrainerCommand, resolveTrainerArgv } from './trainer-command';
 
@@ -22,6 +23,9 @@ export interface WorkerFlags {
   killGraceS?: string;
   slots?: string;
   gpuBusyMib?: string;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 /** The worker's settings as the code uses them. */
@@ -47,6 +51,8 @@ export interface WorkerConfig {
   slots: number | 'auto';
   /** A GPU none of this worker's jobs holds, with more MiB in use than this, runs someone else's processes (SPEC §10). */
   gpuBusyMib: number;
+  /** SPEC §12: absolute paths, each file checked at start; {} when none is set. */
+  tls: ClientTlsFiles;
 }
 
 export const DEFAULTS = {
@@ -114,7 +120,26 @@ export function loadWorkerConfig(
     killGraceS: seconds(s('CIS490_KILL_GRACE_S', '--kill-grace-s', flags.killGraceS), DEFAULTS.killGraceS, 0),
     slots: slots(s('CIS490_SLOTS', '--slots', flags.slots)),
     gpuBusyMib: mib(s('CIS490_GPU_BUSY_MIB', '--gpu-busy-mib', flags.gpuBusyMib), DEFAULTS.gpuBusyMib),
+    tls: tlsFiles(
+      s('CIS490_TLS_CA', '--tls-ca', flags.tlsCa),
+      s('CIS490_TLS_CERT', '--tls-cert', flags.tlsCert),
+      s('CIS490_TLS_KEY', '--tls-key', flags.tlsKey),
+      cwd,
+    ),
   };
+}
+
+/** The files are read here once, so that a bad one stops the worker at start, named. */
+function tlsFiles(ca: Setting, cert: Setting, key: Setting, cwd: string): ClientTlsFiles {
+  // An empty flag unsets the file, as an empty variable does.
+  const at = (v?: string) => (v ? path.resolve(cwd, v) : undefined);
+  const files: ClientTlsFiles = { ca: at(ca.value), cert: at(cert.value), key: at(key.value) };
+  try {
+    readClientTls(files, { ca: ca.name, cert: cert.name, key: key.name });
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  return Object.fromEntries(Object.entries(files).filter(([, v]) => v !== undefined));
 }
 
 function receiverUrls({ name, value }: Setting): string[] {

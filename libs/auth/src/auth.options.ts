@@ -4,4 +4,6 @@ export abstract class AuthTokens {
   abstract readonly operatorToken?: string;
   /** `CIS490_WORKER_TOKEN`; undefined → worker endpoints are open. */
   abstract readonly workerToken?: string;
+  /** The receiver's TLS files; with `ca`, clients present certificates and a worker's names its host (SPEC §12). */
+  abstract readonly tls?: { ca?: string };
 }

@@ -5,3 +5,5 @@ export { ReceiverClientFactory } from './receiver-client.factory';
 export { ClientModule } from './client.module';
 export * from './log-stream';
 export * from './event-stream';
+export * from './client-tls';
+export * from './tls-problem';

@@ -32,11 +32,14 @@ import {
   OPERATOR_TOKEN_HEADER,
   WORKER_ID_HEADER,
 } from '@cis490/contract';
+import type { Dispatcher } from 'undici';
+import { type ClientTls, tlsAgent } from './client-tls';
 import { IdleDeadline } from './idle-deadline';
 import { intHeader, type LogQuery, type LogRead } from './log-stream';
 import { isUnanswered, ReceiverList } from './receiver-list';
 import { NoReceiverAnsweredError, ReceiverError, ReceiverUnreachableError, type Unanswered } from './receiver.errors';
 import { RetryOptions, validateRetryOptions, withRetry } from './retry.policy';
+import { describeTlsProblem, probeTls, tlsProblemOf } from './tls-problem';
 
 export interface ReceiverClientOptions {
   /**
@@ -54,6 +57,12 @@ export interface ReceiverClientOptions {
   timeoutMs?: number;
   /** Retry network errors and 5xx (the worker); false or absent: fail at once (the CLI). */
   retry?: RetryOptions | false;
+  /**
+   * For https receivers: a CA to trust besides the system's, and the client
+   * certificate to present (mTLS, SPEC §12). One connection pool serves every
+   * receiver of the list.
+   */
+  tls?: ClientTls;
   /** Told when another receiver answered a request that the one in use did not: it is the one in use now. */
   onFailover?: (failover: Failover) => void;
 }
@@ -138,6 +147,8 @@ export class ReceiverClient {
   private readonly receivers: ReceiverList;
   private readonly timeoutMs: number;
   private readonly retry: RetryOptions | false;
+  /** Absent without TLS settings: fetch's own pool then. */
+  private readonly dispatcher?: Dispatcher;
 
   constructor(private readonly options: ReceiverClientOptions) {
     this.receivers = receiverList(options.baseUrl);
@@ -145,6 +156,12 @@ export class ReceiverClient {
     if (!(this.timeoutMs > 0)) throw new Error(`invalid timeoutMs ${options.timeoutMs}: must be > 0`);
     this.retry = options.retry ?? false;
     if (this.retry) validateRetryOptions(this.retry);
+    if (options.tls) this.dispatcher = tlsAgent(options.tls);
+  }
+
+  /** Closes the TLS connection pool, when there is one; fetch's own needs no closing. */
+  async close(): Promise<void> {
+    await this.dispatcher?.close();
   }
 
   /** The receiver in use: the last one that answered (the first configured until then). */
@@ -431,7 +448,8 @@ export class ReceiverClient {
         this.answeredBy(index, unanswered);
         return value;
       } catch (raw) {
-        const err = this.translate(raw, deadline, url, signal);
+        let err = this.translate(raw, deadline, url, signal);
+        if (!signal?.aborted) err = await this.diagnosed(err, url);
         if (signal?.aborted || !isUnanswered(err)) {
           if (err instanceof ReceiverError) this.answeredBy(index, unanswered);
           throw err;
@@ -461,7 +479,31 @@ export class ReceiverClient {
     const headers = { ...init.headers };
     if (auth === 'operator' && this.options.operatorToken) headers[OPERATOR_TOKEN_HEADER] = this.options.operatorToken;
     if (auth === 'worker' && this.options.workerToken) headers.authorization = `Bearer ${this.options.workerToken}`;
-    return fetch(baseUrl + pathAndQuery, { ...init, method, headers, signal: deadline.signal });
+    // Node's RequestInit types the dispatcher with its own bundled undici's types; the npm package's Agent drives it.
+    const dispatcher = this.dispatcher as RequestInit['dispatcher'];
+    return fetch(baseUrl + pathAndQuery, { ...init, method, headers, signal: deadline.signal, dispatcher });
+  }
+
+  /**
+   * Names a TLS failure (SPEC §12). fetch reports a certificate it rejects by
+   * its code, but a receiver that rejects ours only closes the connection
+   * ("other side closed"), as a receiver stopping would: for that one a
+   * probe handshake tells which it was.
+   */
+  private async diagnosed(err: unknown, baseUrl: string): Promise<unknown> {
+    if (!(err instanceof ReceiverUnreachableError) || err.tls || !baseUrl.startsWith('https:')) return err;
+    const code = causeCode(err.cause);
+    if (code === undefined) return err;
+    const host = new URL(baseUrl).hostname;
+    let problem = code === 'UND_ERR_SOCKET' ? undefined : tlsProblemOf(code, host, Boolean(this.options.tls?.cert));
+    if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET') {
+      const probe = await probeTls(baseUrl, this.options.tls, Math.min(this.timeoutMs, TLS_PROBE_TIMEOUT_MS));
+      problem = probe.ok ? undefined : probe.problem;
+    }
+    if (!problem) return err;
+    const named = new ReceiverUnreachableError(baseUrl, `${describeTlsProblem(problem)} (${err.reason})`, { cause: err.cause });
+    named.tls = problem;
+    return named;
   }
 
   /** fetch's errors, in the terms of this API; `baseUrl` is the receiver asked. */
@@ -478,6 +520,23 @@ export class ReceiverClient {
     }
     return err;
   }
+}
+
+/** A failed handshake is answered at once; a probe that takes longer found something else. */
+const TLS_PROBE_TIMEOUT_MS = 5_000;
+
+/** The first error code under fetch's TypeError: `UND_ERR_SOCKET`, `CERT_HAS_EXPIRED`… */
+function causeCode(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let depth = 0; isErrorLike(e) && depth < 4; depth++) {
+    // Happy eyeballs tries every address of a name and reports them together.
+    const errors = (e as AggregateError).errors;
+    const first: unknown = Array.isArray(errors) && errors.length ? errors[0] : e;
+    const code = isErrorLike(first) ? (first as NodeJS.ErrnoException).code : undefined;
+    if (typeof code === 'string') return code;
+    e = (first as Error).cause;
+  }
+  return undefined;
 }
 
 function receiverList(urls: string | readonly string[]): ReceiverList {

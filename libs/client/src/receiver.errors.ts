@@ -1,8 +1,11 @@
 import type { ManifestIssue } from '@cis490/contract';
+import type { TlsProblem } from './tls-problem';
 
 /** The receiver could not be talked to at all: refused, reset, unresolvable or silent past the timeout. */
 export class ReceiverUnreachableError extends Error {
   override readonly name: string = 'ReceiverUnreachableError';
+  /** Set when the TLS handshake failed: what was wrong (unknown CA, no client certificate…). */
+  tls?: TlsProblem;
 
   constructor(
     readonly baseUrl: string,

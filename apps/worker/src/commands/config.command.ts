@@ -43,6 +43,9 @@ export function configLines(c: WorkerConfig): string[] {
     ['CIS490_KILL_GRACE_S', String(c.killGraceS)],
     ['CIS490_SLOTS', String(c.slots)],
     ['CIS490_GPU_BUSY_MIB', String(c.gpuBusyMib)],
+    ['CIS490_TLS_CA', c.tls.ca ?? '(not set: the system\'s CAs only)'],
+    ['CIS490_TLS_CERT', c.tls.cert ?? '(not set: no client certificate)'],
+    ['CIS490_TLS_KEY', c.tls.key ?? '(not set)'],
   ];
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
   return rows.map(([k, v]) => `${k.padEnd(width)}${v}`);

@@ -78,6 +78,21 @@ export abstract class ConfiguredCommand extends CommandRunner {
     return raw(v);
   }
 
+  @Option({ flags: '--tls-ca <file>', description: "CIS490_TLS_CA: a CA to trust for the receiver's certificate, besides the system's" })
+  parseTlsCa(v: string): string {
+    return raw(v);
+  }
+
+  @Option({ flags: '--tls-cert <file>', description: "CIS490_TLS_CERT: this host's client certificate, for a receiver that requires one (mTLS)" })
+  parseTlsCert(v: string): string {
+    return raw(v);
+  }
+
+  @Option({ flags: '--tls-key <file>', description: 'CIS490_TLS_KEY: the client certificate\'s private key' })
+  parseTlsKey(v: string): string {
+    return raw(v);
+  }
+
   @Option({ flags: '--kill-grace-s <seconds>', description: `CIS490_KILL_GRACE_S: SIGTERM → SIGKILL delay (default ${DEFAULTS.killGraceS})` })
   parseKillGraceS(v: string): string {
     return raw(v);

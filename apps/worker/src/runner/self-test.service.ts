@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import { createCompressStream, createDecompressStream, isZstdMagic } from '@cis490/artifacts';
 import { CapabilityDetector, type HostDetection } from '@cis490/capability';
-import { ReceiverClientFactory, ReceiverUnreachableError } from '@cis490/client';
+import { type ClientTls, describeTlsProblem, probeTls, readClientTls, ReceiverClientFactory, ReceiverUnreachableError } from '@cis490/client';
 import { describeCapability } from '../capability.format';
 import { trainerCheckout, trainerScript } from '../trainer-command';
 import type { WorkerConfig } from '../worker.config';
@@ -73,21 +73,41 @@ export class SelfTestService {
   async receiverReachable(config: WorkerConfig): Promise<CheckResult> {
     const name = 'receiver reachable';
     const urls = config.receiverUrls;
-    const answers = await Promise.all(urls.map((url) => this.receiverHealth(url)));
+    const tls = readClientTls(config.tls);
+    const answers = await Promise.all(urls.map((url) => this.receiverHealth(url, tls)));
     if (answers.length === 1) return { name, ...answers[0] };
     const answered = answers.filter((a) => a.ok).length;
     const each = answers.map((a, i) => (a.ok ? a.detail : `${urls[i]} did not answer: ${a.reason}`)).join('; ');
     return { name, ok: answered > 0, detail: `${answered} of ${urls.length} answered: ${each}` };
   }
 
-  private async receiverHealth(url: string): Promise<{ ok: boolean; detail: string; reason?: string }> {
-    const client = this.clients.create({ baseUrl: url, timeoutMs: RECEIVER_CHECK_TIMEOUT_MS, retry: false });
+  /**
+   * An https receiver's TLS handshake is tried first, on its own (SPEC §12):
+   * a certificate either side rejects is named with what to do, rather than
+   * left to read as a receiver that is down.
+   */
+  private async receiverHealth(url: string, tls?: ClientTls): Promise<{ ok: boolean; detail: string; reason?: string }> {
+    let handshake = '';
+    if (url.startsWith('https:')) {
+      const probe = await probeTls(url, tls, RECEIVER_CHECK_TIMEOUT_MS);
+      if (!probe.ok && probe.problem) {
+        const reason = `TLS handshake failed: ${describeTlsProblem(probe.problem)}`;
+        return { ok: false, detail: `${url}: ${reason}`, reason };
+      }
+      if (probe.ok) {
+        const as = tls?.certName ? `client certificate CN=${tls.certName}` : 'no client certificate';
+        handshake = `, ${probe.protocol} with ${as}`;
+      }
+    }
+    const client = this.clients.create({ baseUrl: url, timeoutMs: RECEIVER_CHECK_TIMEOUT_MS, retry: false, tls });
     try {
       const health = await client.health();
-      return { ok: true, detail: `${url} (receiver ${health.version}, ${health.counts?.pending ?? 0} jobs pending)` };
+      return { ok: true, detail: `${url} (receiver ${health.version}, ${health.counts?.pending ?? 0} jobs pending${handshake})` };
     } catch (err) {
       const reason = err instanceof ReceiverUnreachableError ? err.reason : (err as Error).message;
       return { ok: false, detail: (err as Error).message, reason };
+    } finally {
+      await client.close();
     }
   }
 

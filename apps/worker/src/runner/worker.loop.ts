@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ReceiverClientFactory, ReceiverError, ReceiverUnreachableError, RetryOptions, type Unanswered } from '@cis490/client';
+import { readClientTls, ReceiverClientFactory, ReceiverError, ReceiverUnreachableError, RetryOptions, type Unanswered } from '@cis490/client';
 import { CapabilityDetector, type HostDetection } from '@cis490/capability';
 import type { ClaimRequest, ClaimResponse, FreeGpu } from '@cis490/contract';
 import { describeCapability } from '../capability.format';
@@ -80,6 +80,7 @@ export class WorkerLoop {
     const client = this.clients.create({
       baseUrl: config.receiverUrls,
       workerToken: config.workerToken,
+      tls: readClientTls(config.tls),
       retry: {
         ...RECEIVER_RETRY,
         onRetry: (err, attempt, delayMs) => log.warn(`${oneLine(err.message)}; retry ${attempt} in ${(delayMs / 1000).toFixed(1)} s`),
