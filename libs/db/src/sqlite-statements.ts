@@ -12,6 +12,8 @@ const CACHE_SIZE = 100;
 /** A write section waiting for its group's transaction (see `SqliteExecutor`). */
 export interface QueuedWrite {
   section: (sql: Sql) => Promise<unknown>;
+  /** Its COMMIT syncs the WAL (`WriteOptions.durable`). */
+  durable: boolean;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
@@ -66,13 +68,36 @@ export class SqliteStatements {
    * that error, and those after them go on in a new transaction.
    */
   async commitGroup(group: readonly QueuedWrite[]): Promise<void> {
+    let restoreSync: () => void = () => undefined;
     try {
-      for (let next = 0; next < group.length; ) next = await this.commitFrom(group, next);
+      for (let next = 0; next < group.length; ) {
+        restoreSync = this.syncFullIf(group.slice(next).some((write) => write.durable));
+        next = await this.commitFrom(group, next);
+        restoreSync();
+        restoreSync = () => undefined;
+      }
     } catch (err) {
       // A savepoint that could not be rolled back: end the transaction, or no later group could begin one.
       if (this.connection.inTransaction) this.run('ROLLBACK');
+      restoreSync();
       throw err;
     }
+  }
+
+  /**
+   * Under WAL the database runs at synchronous=NORMAL: commits reach the disk
+   * at checkpoints, which keeps claims from waiting on fsync. A group with a
+   * durable section commits at FULL instead (one WAL fsync, shared by the
+   * group). SQLite refuses the change inside a transaction, so it is made
+   * before BEGIN; answers how to go back.
+   */
+  private syncFullIf(durable: boolean): () => void {
+    const FULL = 2;
+    if (!durable) return () => undefined;
+    const level = this.connection.pragma('synchronous', { simple: true }) as number;
+    if (level >= FULL) return () => undefined;
+    this.connection.pragma(`synchronous = ${FULL}`);
+    return () => this.connection.pragma(`synchronous = ${level}`);
   }
 
   /** One transaction over `group` from `start`; answers where the next one starts. */

@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'typeorm';
 import { AsyncMutex } from './async-mutex';
-import { Db, type Sql } from './db';
+import { Db, type Sql, type WriteOptions } from './db';
 import { SQLITE } from './sql-dialect';
 import { type QueuedWrite, SqliteStatements } from './sqlite-statements';
 
@@ -43,10 +43,10 @@ export class SqliteExecutor extends Db {
     return this.mutex.run(() => section(this.statements.sql));
   }
 
-  write<T>(section: (sql: Sql) => Promise<T>): Promise<T> {
+  write<T>(section: (sql: Sql) => Promise<T>, options: WriteOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (this.open === null || this.open.length >= MAX_GROUP) this.open = this.queueGroup();
-      this.open.push({ section, resolve: resolve as (value: unknown) => void, reject });
+      this.open.push({ section, durable: options.durable === true, resolve: resolve as (value: unknown) => void, reject });
     });
   }
 
