@@ -385,3 +385,53 @@ describe('install-trainer-receiver.sh', () => {
     expect(run.stderr).toMatch(/^usage: install-trainer-receiver\.sh/m);
   });
 });
+
+// No PowerShell on these machines: the script is read, not run. These pin
+// down the choices that keep the trainer from running as the machine itself.
+describe('install-training-worker-windows.ps1, read', () => {
+  const script = fs.readFileSync(path.join(SCRIPTS, 'install-training-worker-windows.ps1'), 'utf8');
+  /** The script's own lines, comments and help text left out. */
+  const code = script
+    .replace(/<#[\s\S]*?#>/g, '')
+    .split('\n')
+    .filter((l) => !/^\s*#/.test(l))
+    .join('\n');
+  const body = (fn: string) => {
+    const at = code.indexOf(`function ${fn}(`);
+    expect(at).toBeGreaterThanOrEqual(0);
+    return code.slice(at, code.indexOf('\n}\n', at));
+  };
+
+  it('runs the task as a dedicated local user by default, never as SYSTEM', () => {
+    expect(code).toMatch(/\[string\]\$ServiceUser = 'cis490-worker'/);
+    expect(code).toMatch(/New-LocalUser -Name \$ServiceUser /);
+    expect(code).toMatch(/\$Account = \$ServiceUser/);
+    expect(code).not.toMatch(/'SYSTEM'|-LogonType|ServiceAccount|New-ScheduledTaskPrincipal/);
+    // One way to register: with the account's credential.
+    expect(code.match(/Register-ScheduledTask /g)).toHaveLength(1);
+    expect(code).toMatch(/Register-ScheduledTask [^\n]*`\n\s+-User \$Credential\.UserName -Password /);
+    // SYSTEM given on purpose is refused too.
+    expect(code).toMatch(/-match '\^\(SYSTEM\|LocalSystem\|S-1-5-18\)\$'\) \{\n\s+Stop-WithError/);
+  });
+
+  it('resets owner and ACL of the env dir, work dir and env file on every run, existing or not', () => {
+    for (const target of ['$EnvDir', '$WorkDir', '$EnvFile']) {
+      // At the top level: not skipped when the path already exists.
+      expect(code).toMatch(new RegExp(`^Set-InstallAcl \\${target} '`, 'm'));
+    }
+    expect(code).not.toMatch(/unchanged: \$EnvDir exists|unchanged: \$WorkDir exists/);
+    const reset = body('Set-InstallAcl');
+    expect(reset).toContain('$acl.SetOwner($admins)');
+    expect(reset).toContain('$acl.SetAccessRuleProtection($true, $false)');
+    expect(reset).toContain('Set-Acl -LiteralPath $Path -AclObject $acl');
+    expect(reset).toContain('Reset-Tree');
+    // Links and junctions someone planted are refused, not followed.
+    expect(body('Reset-Tree')).toContain('Assert-NoLink $item');
+    expect(body('Assert-NoLink')).toContain('ReparsePoint');
+  });
+
+  it('writes the token only into a file whose ACL was reset first', () => {
+    expect(code.indexOf("Set-InstallAcl $EnvFile")).toBeGreaterThan(0);
+    expect(code.indexOf("Set-InstallAcl $EnvFile")).toBeLessThan(code.indexOf('Invoke-Step "write $EnvFile"'));
+  });
+});
