@@ -52,7 +52,7 @@ check_common_options() {
 # The help lines of common_option's options, aligned at column $1; $2 is the env file's default.
 common_usage() {
   printf "  %-${1}s%s\n" \
-    '--user NAME' 'service user, created if missing (default: cis490)' \
+    '--user NAME' "service user, created if missing (default: $DEFAULT_USER)" \
     '--env-file FILE' "(default: $2)" \
     '--unit-dir DIR' '(default: /etc/systemd/system)' \
     '--checkout DIR' "the built checkout the service runs (default: $REPO_DIR)" \
@@ -223,6 +223,17 @@ ensure_dir() {
     return
   fi
   run install -d -m "$mode" -o "$owner" -g "$group" "$dir"
+}
+
+# A dir an earlier install made for another user (before each service had
+# its own): everything in it passes to OWNER, or the service could not write
+# its database or clean its job dirs.
+ensure_owned_tree() {
+  local dir=$1 owner=$2
+  [[ -d $dir ]] || return 0
+  getent passwd "$owner" >/dev/null || return 0
+  [[ -z $(find "$dir" \( ! -user "$owner" -o ! -group "$(group_of "$owner")" \) -print -quit 2>/dev/null) ]] && return
+  run chown -R "$owner:$(group_of "$owner")" "$dir"
 }
 
 # Writes CONTENT (plus a final newline) to DEST only when it differs, and

@@ -11,6 +11,10 @@ readonly STATE_DIR=/var/lib/cis490-receiver
 # How long a (re)started receiver gets to answer /v1/health.
 readonly HEALTH_WAIT_S=30
 
+# Each service has a user of its own: on a host running both, the trainer
+# (running as the worker's user) cannot read what the receiver owns.
+readonly DEFAULT_USER=cis490-receiver
+
 # shellcheck source=scripts/install-common.sh
 . "$SCRIPT_DIR/install-common.sh"
 
@@ -50,7 +54,7 @@ EOF
 
 data_dir=$STATE_DIR manifest=/etc/cis490/training_manifest.toml
 operator_token_file='' worker_token_file='' listen_host=127.0.0.1 port=8471
-user=cis490 env_file=/etc/cis490/receiver.env unit_dir=/etc/systemd/system
+user=$DEFAULT_USER env_file=/etc/cis490/receiver.env unit_dir=/etc/systemd/system
 checkout=$REPO_DIR node_bin=''
 
 while (($#)); do
@@ -87,6 +91,7 @@ require_systemd
 note "installing the cis490 trainer receiver from $checkout"
 ensure_user "$user" "$STATE_DIR"
 ensure_dir "$data_dir" 0750 "$user"
+ensure_owned_tree "$data_dir" "$user"
 
 if [[ -e $manifest ]]; then
   note "unchanged: $manifest exists (the installer never overwrites a manifest)"
@@ -107,9 +112,10 @@ managed=(
 install_tls_files "${env_file%.env}-tls" "$user" receiver
 header="# cis490-trainer-receiver environment, read by $UNIT_NAME (see etc/receiver.env.example).
 # Written by scripts/install-trainer-receiver.sh: a run rewrites the settings
-# its flags give and keeps the others. Mode 0600: it holds the tokens."
+# its flags give and keeps the others. Mode 0600, owned by root: it holds the tokens."
 env_content=$(render_env_file "$env_file" "$header" "${managed[@]}")
-install_file "$env_file" 0600 "$user" "$env_content"
+# root:root: systemd reads it before dropping privileges; the service user needs no access.
+install_file "$env_file" 0600 root "$env_content"
 env_changed=$CHANGED
 
 [[ $env_content == *$'\n'CIS490_OPERATOR_TOKEN=* ]] ||

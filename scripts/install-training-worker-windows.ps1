@@ -41,8 +41,13 @@ node.exe to run (default: node on PATH).
 
 .PARAMETER Credential
 Run the task as this account (its password is stored by Task Scheduler)
-instead of SYSTEM. A dedicated local user with no other rights is best; it
-needs the "Log on as a batch job" right.
+instead of the dedicated local user -ServiceUser. It needs the "Log on as a
+batch job" right. SYSTEM is refused: the trainer is the lab's code.
+
+.PARAMETER ServiceUser
+Without -Credential: the local user the task runs as, created if missing, in
+no group but Users (default: cis490-worker). Nobody knows its password: each
+real run sets a new random one and hands it to Task Scheduler.
 
 .PARAMETER Ca
 The CA that signed the receiver's certificate, for an https receiver
@@ -78,6 +83,7 @@ param(
   [string]$Checkout,
   [string]$Node,
   [pscredential]$Credential,
+  [string]$ServiceUser = 'cis490-worker',
   [string]$TaskName = 'cis490-trainer-worker',
   [string]$Ca,
   [string]$Cert,
@@ -88,9 +94,6 @@ param(
 Set-StrictMode -Version 3.0
 $ErrorActionPreference = 'Stop'
 
-# Well-known SIDs, so the ACLs do not depend on the system's language.
-$SystemSid = '*S-1-5-18'
-$AdministratorsSid = '*S-1-5-32-544'
 # The env file's variables (SPEC §5), in the order they are written.
 $EnvKeys = @('CIS490_RECEIVER_URL', 'CIS490_TRAINER_CMD', 'CIS490_WORK_DIR', 'CIS490_WORKER_ID',
   'CIS490_WORKER_TOKEN', 'CIS490_ALLOW_JOBS', 'CIS490_DENY_JOBS', 'CIS490_POLL_S', 'CIS490_KILL_GRACE_S',
@@ -100,7 +103,7 @@ function Write-Usage {
   [Console]::Error.WriteLine(@'
 usage: install-training-worker-windows.ps1 -Receiver URL[,URL...] -Trainer CMD [-TokenFile FILE]
          [-WorkerId ID] [-WorkDir DIR] [-EnvFile FILE] [-Checkout DIR] [-Node EXE]
-         [-Credential CRED] [-TaskName NAME] [-Ca FILE] [-Cert FILE -Key FILE] [-DryRun]
+         [-Credential CRED | -ServiceUser NAME] [-TaskName NAME] [-Ca FILE] [-Cert FILE -Key FILE] [-DryRun]
   (Get-Help .\scripts\install-training-worker-windows.ps1 -Detailed for more)
 '@)
 }
@@ -168,6 +171,64 @@ function Get-ProgramDataDir {
   if ($env:ProgramData) { $env:ProgramData } else { 'C:\ProgramData' }
 }
 
+# A random password nobody sees: Task Scheduler keeps it for the task.
+function New-RandomPassword {
+  $bytes = New-Object byte[] 32
+  [Security.Cryptography.RandomNumberGenerator]::Create().GetBytes($bytes)
+  # Base64 plus fixed characters from every class Windows' complexity rule counts.
+  'Aa1!' + [Convert]::ToBase64String($bytes)
+}
+
+# Replaces the whole ACL of $Path, whoever made it: owner Administrators,
+# nothing inherited, SYSTEM and Administrators full control, the task's account
+# $AccountRights (none when empty). A dir or file someone else created first
+# (e.g. a user making C:\ProgramData\cis490 before the install) keeps none of
+# their rights, and they no longer own it, so they cannot grant them back.
+# Children of a dir are reset to inherit from it, owner Administrators too.
+function Set-InstallAcl([string]$Path, [string]$AccountRights) {
+  Invoke-Step "reset owner and ACL of $Path (SYSTEM, Administrators: full; $Account`: $(if ($AccountRights) { $AccountRights } else { 'none' }))" {
+    $isDir = Test-Path -LiteralPath $Path -PathType Container
+    $acl = if ($isDir) { New-Object Security.AccessControl.DirectorySecurity } else { New-Object Security.AccessControl.FileSecurity }
+    # Well-known SIDs, so the ACLs do not depend on the system's language.
+    $admins = New-Object Security.Principal.SecurityIdentifier 'S-1-5-32-544'
+    $system = New-Object Security.Principal.SecurityIdentifier 'S-1-5-18'
+    $acl.SetOwner($admins)
+    $acl.SetAccessRuleProtection($true, $false)
+    $inherit = if ($isDir) { 'ContainerInherit, ObjectInherit' } else { 'None' }
+    foreach ($sid in @($system, $admins)) {
+      $acl.AddAccessRule((New-Object Security.AccessControl.FileSystemAccessRule $sid, 'FullControl', $inherit, 'None', 'Allow'))
+    }
+    if ($AccountRights) {
+      # .\name is this computer's account, a form NTAccount does not take.
+      $who = $Account -replace '^\.\\', "$env:COMPUTERNAME\"
+      $acl.AddAccessRule((New-Object Security.AccessControl.FileSystemAccessRule $who, $AccountRights, $inherit, 'None', 'Allow'))
+    }
+    Assert-NoLink (Get-Item -LiteralPath $Path -Force)
+    Set-Acl -LiteralPath $Path -AclObject $acl
+    if ($isDir) { Reset-Tree (Get-Item -LiteralPath $Path -Force) $admins }
+  }
+}
+
+# A link or junction someone planted would turn the reset onto its target
+# (junctions need no privilege to make): refused, never followed.
+function Assert-NoLink([IO.FileSystemInfo]$Item) {
+  if ($Item.Attributes -band [IO.FileAttributes]::ReparsePoint) {
+    Stop-WithError "$($Item.FullName) is a link or junction, which this installer never makes: remove it (someone else may have put it there), then run this again"
+  }
+}
+
+# Everything under $Dir: owner Administrators, no rights of its own, only what it inherits.
+function Reset-Tree([IO.DirectoryInfo]$Dir, [Security.Principal.SecurityIdentifier]$Owner) {
+  foreach ($item in $Dir.GetFileSystemInfos()) {
+    Assert-NoLink $item
+    $acl = if ($item -is [IO.DirectoryInfo]) { New-Object Security.AccessControl.DirectorySecurity } else { New-Object Security.AccessControl.FileSecurity }
+    $acl.SetOwner($Owner)
+    $acl.SetAccessRuleProtection($false, $false)
+    Set-Acl -LiteralPath $item.FullName -AclObject $acl
+    if ($item -is [IO.DirectoryInfo]) { Reset-Tree $item $Owner }
+  }
+}
+
 # --- Check everything before changing anything ----------------------------------
 
 if (-not $Receiver) { Stop-WithUsage '-Receiver is required' }
@@ -232,12 +293,18 @@ foreach ($word in ($Trainer -split '\s+')) {
   }
 }
 
+# Never SYSTEM: the env file names the trainer command, and whoever can run
+# code as the task's account could otherwise run it as the machine itself.
 if ($Credential) {
   $Account = $Credential.UserName
-  $LogonType = 'Password'
+  if ((($Account -split '\\')[-1]) -match '^(SYSTEM|LocalSystem|S-1-5-18)$') {
+    Stop-WithError '-Credential: SYSTEM is refused; give a dedicated account with no other rights (or leave -Credential out for -ServiceUser)'
+  }
 } else {
-  $Account = 'SYSTEM'
-  $LogonType = 'ServiceAccount'
+  if ($ServiceUser -notmatch '^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$') {
+    Stop-WithError '-ServiceUser must be a local user name: [A-Za-z0-9][A-Za-z0-9._-]{0,19}'
+  }
+  $Account = $ServiceUser
 }
 
 if (-not $DryRun) {
@@ -251,26 +318,44 @@ if (-not $DryRun) {
 
 Write-Output "installing the cis490 training worker from $Checkout (task $TaskName, as $Account)"
 
-# The env file's dir: SYSTEM and Administrators full, the account read only,
-# nothing inherited, so the file never exists with broader rights.
-$dirAcl = @($EnvDir, '/inheritance:r', '/grant:r', "${SystemSid}:(OI)(CI)F", "${AdministratorsSid}:(OI)(CI)F")
-if ($Credential) { $dirAcl += "${Account}:(OI)(CI)RX" }
-if (Test-Path -LiteralPath $EnvDir -PathType Container) {
-  Write-Output "unchanged: $EnvDir exists"
-} else {
-  Invoke-Step "create $EnvDir" { New-Item -ItemType Directory -Path $EnvDir -Force | Out-Null }
-  Invoke-Step "icacls $($dirAcl -join ' ')" { & icacls.exe @dirAcl | Out-Null; if ($LASTEXITCODE) { throw "icacls failed on $EnvDir" } }
+# Set when this run gives the service user a new password: the task is then registered again with it.
+$password = $null
+if (-not $Credential) {
+  $existingUser = $null
+  if (Get-Command Get-LocalUser -ErrorAction SilentlyContinue) {
+    $existingUser = Get-LocalUser -Name $ServiceUser -ErrorAction SilentlyContinue
+  }
+  if ($existingUser) {
+    $inAdmins = @(Get-LocalGroupMember -SID 'S-1-5-32-544' -ErrorAction SilentlyContinue |
+      Where-Object { ($_.Name -split '\\')[-1] -eq $ServiceUser })
+    if ($inAdmins.Count) { Stop-WithError "-ServiceUser: $ServiceUser is an administrator; the trainer must run with no such rights" }
+  }
+  # A fresh password every real run: nobody needs to know it, and the task is registered with it below.
+  $password = if ($DryRun) { $null } else { ConvertTo-SecureString (New-RandomPassword) -AsPlainText -Force }
+  if ($existingUser) {
+    Invoke-Step "set a new random password for the local user $ServiceUser" { Set-LocalUser -Name $ServiceUser -Password $password }
+  } else {
+    Invoke-Step "create the local user $ServiceUser (no group but Users, random password nobody is told)" {
+      New-LocalUser -Name $ServiceUser -Password $password -PasswordNeverExpires -UserMayNotChangePassword `
+        -AccountNeverExpires -Description 'cis490 training worker' | Out-Null
+    }
+  }
+  if (-not $DryRun) { $Credential = New-Object Management.Automation.PSCredential ".\$ServiceUser", $password }
 }
 
-if (Test-Path -LiteralPath $WorkDir -PathType Container) {
-  Write-Output "unchanged: $WorkDir exists"
-} else {
+# The env file's dir: SYSTEM and Administrators full, the account read only,
+# nothing inherited, so the file never exists with broader rights. Reset on
+# every run, existing or not: a dir made by someone else first is not trusted.
+if (-not (Test-Path -LiteralPath $EnvDir -PathType Container)) {
+  Invoke-Step "create $EnvDir" { New-Item -ItemType Directory -Path $EnvDir -Force | Out-Null }
+}
+Set-InstallAcl $EnvDir 'ReadAndExecute'
+
+if (-not (Test-Path -LiteralPath $WorkDir -PathType Container)) {
   Invoke-Step "create $WorkDir" { New-Item -ItemType Directory -Path $WorkDir -Force | Out-Null }
 }
-if ($Credential) {
-  $workAcl = @($WorkDir, '/grant', "${Account}:(OI)(CI)M")
-  Invoke-Step "icacls $($workAcl -join ' ')" { & icacls.exe @workAcl | Out-Null; if ($LASTEXITCODE) { throw "icacls failed on $WorkDir" } }
-}
+# After the env dir: inside it (the default), its reset must not undo this one.
+Set-InstallAcl $WorkDir 'Modify'
 
 # TLS files: SYSTEM and Administrators full, the task's account read only, nothing inherited.
 $tlsChanged = $false
@@ -334,15 +419,13 @@ $envChanged = $true
 if (Test-Path -LiteralPath $EnvFile -PathType Leaf) {
   $envChanged = ([IO.File]::ReadAllText($EnvFile) -cne $envText)
 }
-# SYSTEM already has full control; a chosen account gets read and nothing else.
-$fileAcl = @($EnvFile, '/inheritance:r', '/grant:r', "${SystemSid}:F", "${AdministratorsSid}:F")
-if ($Credential) { $fileAcl += "${Account}:R" }
+# Locked down while still empty, so the token is never in a file others can
+# read; an existing file (maybe made by someone else first) is reset the same way.
+if (-not (Test-Path -LiteralPath $EnvFile -PathType Leaf)) {
+  Invoke-Step "create empty $EnvFile" { New-Item -ItemType File -Path $EnvFile | Out-Null }
+}
+Set-InstallAcl $EnvFile 'Read'
 if ($envChanged) {
-  # Locked down while still empty, so the token is never in a file others can read.
-  if (-not (Test-Path -LiteralPath $EnvFile -PathType Leaf)) {
-    Invoke-Step "create empty $EnvFile" { New-Item -ItemType File -Path $EnvFile | Out-Null }
-  }
-  Invoke-Step "icacls $($fileAcl -join ' ')" { & icacls.exe @fileAcl | Out-Null; if ($LASTEXITCODE) { throw "icacls failed on $EnvFile" } }
   Invoke-Step "write $EnvFile" -Show (Hide-Tokens $envText.TrimEnd("`n")) -Action {
     # UTF-8 without a BOM, LF line ends: what node --env-file reads.
     [IO.File]::WriteAllText($EnvFile, $envText, (New-Object Text.UTF8Encoding $false))
@@ -357,7 +440,7 @@ if ($DryRun) {
   Write-Output "would: run `"$Node`" $($selfTestArgs -join ' ') as $Account (in $Checkout)"
   Write-Output "a real run registers the task only if self-test passes"
 } else {
-  Write-Output "+ running self-test as $(if ($Credential) { $Account } else { 'the current administrator (the task runs as SYSTEM)' })"
+  Write-Output "+ running self-test as $Account"
   if ($Credential) {
     $out = [IO.Path]::GetTempFileName()
     $err = [IO.Path]::GetTempFileName()
@@ -396,7 +479,7 @@ if ($existing) {
   $s = $existing.Settings
   $taskChanged = -not (
     $a.Execute -eq $Node -and $a.Arguments -eq $taskArgs -and $a.WorkingDirectory -eq $Checkout -and
-    $existing.Principal.UserId -match "(^|\\)$([regex]::Escape(($Account -split '\\')[-1]))$" -and
+    -not $password -and $existing.Principal.UserId -match "(^|\\)$([regex]::Escape(($Account -split '\\')[-1]))$" -and
     $s.RestartCount -eq 999 -and $s.RestartInterval -eq 'PT1M' -and $s.ExecutionTimeLimit -eq 'PT0S')
 }
 if ($taskChanged) {
@@ -406,14 +489,8 @@ if ($taskChanged) {
     $settings = New-ScheduledTaskSettingsSet -RestartCount 999 -RestartInterval (New-TimeSpan -Minutes 1) `
       -ExecutionTimeLimit ([TimeSpan]::Zero) -StartWhenAvailable -AllowStartIfOnBatteries `
       -DontStopIfGoingOnBatteries -MultipleInstances IgnoreNew
-    if ($Credential) {
-      Register-ScheduledTask -TaskName $TaskName -Action $action -Trigger $trigger -Settings $settings `
-        -User $Account -Password $Credential.GetNetworkCredential().Password -RunLevel Limited -Force | Out-Null
-    } else {
-      $principal = New-ScheduledTaskPrincipal -UserId 'SYSTEM' -LogonType $LogonType -RunLevel Limited
-      Register-ScheduledTask -TaskName $TaskName -Action $action -Trigger $trigger -Settings $settings `
-        -Principal $principal -Force | Out-Null
-    }
+    Register-ScheduledTask -TaskName $TaskName -Action $action -Trigger $trigger -Settings $settings `
+      -User $Credential.UserName -Password $Credential.GetNetworkCredential().Password -RunLevel Limited -Force | Out-Null
   }
 } else {
   Write-Output "unchanged: scheduled task $TaskName"

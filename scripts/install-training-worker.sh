@@ -9,6 +9,10 @@ readonly REPO_DIR=$(dirname -- "$SCRIPT_DIR")
 # The unit's StateDirectory=; HOME of the service, and the default work dir's parent.
 readonly STATE_DIR=/var/lib/cis490-worker
 
+# Each service has a user of its own: on a host running both, the trainer
+# (running as the worker's user) cannot read what the receiver owns.
+readonly DEFAULT_USER=cis490-worker
+
 # shellcheck source=scripts/install-common.sh
 . "$SCRIPT_DIR/install-common.sh"
 
@@ -46,7 +50,7 @@ EOF
 }
 
 receiver='' trainer='' token_file='' worker_id='' allow_jobs='' deny_jobs=''
-user=cis490 work_dir="$STATE_DIR/work" env_file=/etc/cis490/worker.env
+user=$DEFAULT_USER work_dir="$STATE_DIR/work" env_file=/etc/cis490/worker.env
 unit_dir=/etc/systemd/system checkout=$REPO_DIR node_bin=''
 
 while (($#)); do
@@ -111,6 +115,7 @@ note "installing the cis490 training worker from $checkout"
 ensure_user "$user" "$STATE_DIR"
 ensure_gpu_groups "$user"
 ensure_dir "$work_dir" 0750 "$user"
+ensure_owned_tree "$work_dir" "$user"
 
 managed=(
   "CIS490_RECEIVER_URL=$(env_quote "$receiver")"
@@ -124,9 +129,10 @@ managed=(
 install_tls_files "${env_file%.env}-tls" "$user" worker
 header="# cis490-worker environment, read by $UNIT_NAME (see etc/worker.env.example).
 # Written by scripts/install-training-worker.sh: a run rewrites the settings
-# its flags give and keeps the others. Mode 0600: it holds the worker token."
+# its flags give and keeps the others. Mode 0600, owned by root: it holds the worker token."
 env_content=$(render_env_file "$env_file" "$header" "${managed[@]}")
-install_file "$env_file" 0600 "$user" "$env_content"
+# root:root: systemd reads it before dropping privileges; the service user needs no access.
+install_file "$env_file" 0600 root "$env_content"
 env_changed=$CHANGED
 
 unit_content=$(render_unit "$REPO_DIR/etc/$UNIT_NAME" "$checkout" "$user" "$env_file" \

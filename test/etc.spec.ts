@@ -36,8 +36,6 @@ describe('systemd units', () => {
     ['cis490-trainer-worker.service', '/etc/cis490/worker.env', 'dist/apps/worker/src/main.js run'],
   ])('%s has the SPEC §7 hardening and runs the built entry point', (name, envFile, entry) => {
     const service = serviceSection(read(name));
-    expect(service.get('User')).toEqual(['cis490']);
-    expect(service.get('Group')).toEqual(['cis490']);
     expect(service.get('EnvironmentFile')).toEqual([envFile]);
     expect(service.get('NoNewPrivileges')).toEqual(['yes']);
     expect(service.get('ProtectSystem')).toEqual(['strict']);
@@ -49,6 +47,20 @@ describe('systemd units', () => {
     const stateDir = `/var/lib/${service.get('StateDirectory')?.[0]}`;
     expect(service.get('ReadWritePaths')).toEqual([stateDir]);
     expect(read(name)).toMatch(/^After=network-online\.target$/m);
+  });
+
+  it('run as two users, each unable to reach the other\'s env file and state dir', () => {
+    const [receiver, worker] = UNITS.map((name) => serviceSection(read(name)));
+    expect(receiver.get('User')).toEqual(['cis490-receiver']);
+    expect(receiver.get('Group')).toEqual(['cis490-receiver']);
+    expect(worker.get('User')).toEqual(['cis490-worker']);
+    expect(worker.get('Group')).toEqual(['cis490-worker']);
+    const inaccessible = (s: Map<string, string[]>) => (s.get('InaccessiblePaths') ?? []).join(' ').split(/\s+/);
+    const stateOf = (s: Map<string, string[]>) => `-/var/lib/${s.get('StateDirectory')?.[0]}`;
+    // "-": a host without the other service has no such path, and the unit still starts.
+    expect(inaccessible(worker)).toEqual(expect.arrayContaining([`-${receiver.get('EnvironmentFile')![0]}`, stateOf(receiver)]));
+    expect(inaccessible(receiver)).toEqual(expect.arrayContaining([`-${worker.get('EnvironmentFile')![0]}`, stateOf(worker)]));
+    for (const s of [receiver, worker]) expect(s.get('ProtectProc')).toEqual(['invisible']);
   });
 
   it('lets the worker reach GPUs and release its job before systemd kills it', () => {

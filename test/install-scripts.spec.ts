@@ -122,6 +122,22 @@ describe('install-common.sh file steps, for real', () => {
     expect(fs.statSync(dest).mode & 0o777).toBe(0o600);
   });
 
+  it('hands a dir an earlier install left to another owner to the service user, and leaves an owned one alone', () => {
+    const dir = path.join(target, 'data');
+    fs.mkdirSync(path.join(dir, 'models'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'models', 'training_jobs.db'), '');
+    const owned = steps('ensure_owned_tree "$DIR" "$(id -un)"', { DIR: dir });
+    expect(owned).toEqual(expect.objectContaining({ status: 0, stdout: '' }));
+    // Another owner is only for root to make; elsewhere the plan is enough.
+    if (process.getuid?.() === 0) {
+      fs.chownSync(path.join(dir, 'models', 'training_jobs.db'), 65534, 65534);
+      const repaired = steps('ensure_owned_tree "$DIR" "$(id -un)"', { DIR: dir });
+      expect(repaired.status).toBe(0);
+      expect(repaired.stdout).toContain(`+ chown -R root:root ${dir}`);
+      expect(fs.statSync(path.join(dir, 'models', 'training_jobs.db')).uid).toBe(0);
+    }
+  });
+
   it('repairs a loosened mode without rewriting the content', () => {
     const dest = path.join(target, 'worker.env');
     fs.writeFileSync(dest, 'A="b"\n', { mode: 0o644 });
@@ -151,7 +167,7 @@ describe('install-training-worker.sh', () => {
     const planned = (pattern: RegExp) => lines.filter((l) => pattern.test(l));
     expect(planned(/^would run: useradd .*--system.* cis490-dryrun$/)).toHaveLength(1);
     expect(planned(/^would run: install -d -m 0750 -o cis490-dryrun .*\/target\/work$/)).toHaveLength(1);
-    expect(planned(new RegExp(`^would run: install -m 0600 -o ${USER} -g ${USER} /dev/stdin ${envFile}$`))).toHaveLength(1);
+    expect(planned(new RegExp(`^would run: install -m 0600 -o root -g root /dev/stdin ${envFile}$`))).toHaveLength(1);
     expect(planned(new RegExp(`^would run: install -m 0644 -o root -g root /dev/stdin ${unit}$`))).toHaveLength(1);
     expect(planned(/^would run: systemd-run .*--uid=cis490-dryrun .*main\.js self-test$/)).toHaveLength(1);
     expect(planned(/^would run: systemctl enable cis490-trainer-worker\.service$/)).toHaveLength(1);
@@ -172,6 +188,18 @@ describe('install-training-worker.sh', () => {
     expect(unitText).toContain(`\nEnvironmentFile=${envFile}\n`);
     expect(unitText).toContain(`\nReadWritePaths=${path.join(target, 'work')}\n`);
     expect(unitText).not.toContain('/opt/cis490-fleet');
+  });
+
+  it('runs as a user of its own by default, never the receiver\'s, with the env file root-only', () => {
+    const args = [...required(), ...workerPaths().filter((a, i, all) => a !== '--user' && all[i - 1] !== '--user'), '--dry-run'];
+    const run = install(WORKER, args);
+    expect(run.status).toBe(0);
+    const unit = plannedContent(run.stdout, path.join(target, 'units', 'cis490-trainer-worker.service'));
+    expect(unit).toMatch(/^User=cis490-worker$/m);
+    expect(unit).toMatch(/^InaccessiblePaths=.*\/etc\/cis490\/receiver\.env/m);
+    expect(run.stdout).toMatch(/--uid=cis490-worker /);
+    expect(run.stdout).toContain(`install -m 0600 -o root -g root /dev/stdin ${path.join(target, 'etc', 'worker.env')}`);
+    expect(install(WORKER, ['--help']).stdout).toContain('(default: cis490-worker)');
   });
 
   it('plans no write when the files already hold what it would write', () => {
@@ -305,7 +333,7 @@ describe('install-trainer-receiver.sh', () => {
     expect(planned(/^would run: install -d -m 0750 -o cis490-dryrun .*\/target\/data$/)).toHaveLength(1);
     expect(planned(/^would run: install -d -m 0755 .*\/target\/etc$/)).toHaveLength(1);
     expect(planned(new RegExp(`^would run: install .*etc/training_manifest\\.toml\\.example ${manifest}$`))).toHaveLength(1);
-    expect(planned(new RegExp(`^would run: install -m 0600 -o ${USER} -g ${USER} /dev/stdin ${envFile}$`))).toHaveLength(1);
+    expect(planned(new RegExp(`^would run: install -m 0600 -o root -g root /dev/stdin ${envFile}$`))).toHaveLength(1);
     expect(planned(/^would run: install .*\/units\/cis490-trainer-receiver\.service$/)).toHaveLength(1);
     expect(planned(/^would run: systemctl enable cis490-trainer-receiver\.service$/)).toHaveLength(1);
     expect(run.stdout).toContain('would wait up to 30s for http://127.0.0.1:9000/v1/health');
@@ -318,6 +346,16 @@ describe('install-trainer-receiver.sh', () => {
     const unit = plannedContent(run.stdout, path.join(target, 'units', 'cis490-trainer-receiver.service'));
     expect(unit).toContain(`\nExecStart=/usr/bin/env node ${checkout}/dist/apps/receiver/src/main.js\n`);
     expect(unit).toContain(`\nReadWritePaths=${path.join(target, 'data')}\n`);
+  });
+
+  it('runs as a user of its own by default, not the worker\'s, with the env file root-only', () => {
+    const args = [...receiverPaths().filter((a, i, all) => a !== '--user' && all[i - 1] !== '--user'), '--dry-run'];
+    const run = install(RECEIVER, args);
+    expect(run.status).toBe(0);
+    const unit = plannedContent(run.stdout, path.join(target, 'units', 'cis490-trainer-receiver.service'));
+    expect(unit).toMatch(/^User=cis490-receiver$/m);
+    expect(run.stdout).toContain(`install -m 0600 -o root -g root /dev/stdin ${path.join(target, 'etc', 'receiver.env')}`);
+    expect(install(RECEIVER, ['--help']).stdout).toContain('(default: cis490-receiver)');
   });
 
   it('never overwrites an existing manifest', () => {
@@ -387,5 +425,55 @@ describe('--ca, --cert and --key (SPEC §12)', () => {
     const alone = install(WORKER, [...workerArgs(), '--cert', lab.host('lab1').cert, '--dry-run']);
     expect(alone.status).toBe(2);
     expect(alone.stderr).toMatch(/^error: --cert needs --key\n/);
+  });
+});
+
+// No PowerShell on these machines: the script is read, not run. These pin
+// down the choices that keep the trainer from running as the machine itself.
+describe('install-training-worker-windows.ps1, read', () => {
+  const script = fs.readFileSync(path.join(SCRIPTS, 'install-training-worker-windows.ps1'), 'utf8');
+  /** The script's own lines, comments and help text left out. */
+  const code = script
+    .replace(/<#[\s\S]*?#>/g, '')
+    .split('\n')
+    .filter((l) => !/^\s*#/.test(l))
+    .join('\n');
+  const body = (fn: string) => {
+    const at = code.indexOf(`function ${fn}(`);
+    expect(at).toBeGreaterThanOrEqual(0);
+    return code.slice(at, code.indexOf('\n}\n', at));
+  };
+
+  it('runs the task as a dedicated local user by default, never as SYSTEM', () => {
+    expect(code).toMatch(/\[string\]\$ServiceUser = 'cis490-worker'/);
+    expect(code).toMatch(/New-LocalUser -Name \$ServiceUser /);
+    expect(code).toMatch(/\$Account = \$ServiceUser/);
+    expect(code).not.toMatch(/'SYSTEM'|-LogonType|ServiceAccount|New-ScheduledTaskPrincipal/);
+    // One way to register: with the account's credential.
+    expect(code.match(/Register-ScheduledTask /g)).toHaveLength(1);
+    expect(code).toMatch(/Register-ScheduledTask [^\n]*`\n\s+-User \$Credential\.UserName -Password /);
+    // SYSTEM given on purpose is refused too.
+    expect(code).toMatch(/-match '\^\(SYSTEM\|LocalSystem\|S-1-5-18\)\$'\) \{\n\s+Stop-WithError/);
+  });
+
+  it('resets owner and ACL of the env dir, work dir and env file on every run, existing or not', () => {
+    for (const target of ['$EnvDir', '$WorkDir', '$EnvFile']) {
+      // At the top level: not skipped when the path already exists.
+      expect(code).toMatch(new RegExp(`^Set-InstallAcl \\${target} '`, 'm'));
+    }
+    expect(code).not.toMatch(/unchanged: \$EnvDir exists|unchanged: \$WorkDir exists/);
+    const reset = body('Set-InstallAcl');
+    expect(reset).toContain('$acl.SetOwner($admins)');
+    expect(reset).toContain('$acl.SetAccessRuleProtection($true, $false)');
+    expect(reset).toContain('Set-Acl -LiteralPath $Path -AclObject $acl');
+    expect(reset).toContain('Reset-Tree');
+    // Links and junctions someone planted are refused, not followed.
+    expect(body('Reset-Tree')).toContain('Assert-NoLink $item');
+    expect(body('Assert-NoLink')).toContain('ReparsePoint');
+  });
+
+  it('writes the token only into a file whose ACL was reset first', () => {
+    expect(code.indexOf("Set-InstallAcl $EnvFile")).toBeGreaterThan(0);
+    expect(code.indexOf("Set-InstallAcl $EnvFile")).toBeLessThan(code.indexOf('Invoke-Step "write $EnvFile"'));
   });
 });

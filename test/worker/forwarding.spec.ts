@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { api } from '../support/http';
 import { jobsToml } from '../support/manifest.fixtures';
@@ -97,5 +98,35 @@ describe('cis490-worker run: the trainer\'s log and progress reach the receiver 
     expect(worker.output()).toMatch(/log forwarding stops at \d+ bytes: the receiver keeps no more of it/);
     const job = await api(`${rx.url}/v1/job/${id}`);
     expect(job).toMatchObject({ status: 'completed', runs: [{ attempt: 1, log_truncated: true, progress_points: 20 }] });
+  });
+
+  it('says in the job\'s log which symlinks leading outside out/ the bundle left out', async () => {
+    // A trainer whose out/ links to a host secret, above out/, and inside it.
+    const trainer = join(fleet.temp.make('cis490-linking-trainer-'), 'train.js');
+    writeFileSync(
+      trainer,
+      `const fs = require('fs'), path = require('path');
+       const out = process.env.CIS490_OUTPUT_DIR;
+       fs.mkdirSync(out, { recursive: true });
+       fs.writeFileSync(path.join(out, 'model.json'), '{}');
+       fs.symlinkSync('/etc/shadow', path.join(out, 'shadow'));
+       fs.symlinkSync('..', path.join(out, 'up'));
+       fs.symlinkSync('model.json', path.join(out, 'latest'));
+       console.log('trained');`,
+    );
+    fleet.rx = await spawnReceiver(jobsToml([{ model: 'test', mode: 'links' }]), FAST_RECEIVER_ENV);
+    const work = join(fleet.temp.make('cis490-work-'), 'work');
+    fleet.worker = startWorker(['run', '--once', '--receiver-url', fleet.rx.url, '--work-dir', work, '--poll-s', '1'], {
+      CIS490_TRAINER_CMD: `node ${trainer}`,
+    });
+    expect({ code: await fleet.worker.exited, output: fleet.worker.output() }).toMatchObject({ code: 0 });
+
+    const [job] = (await api(`${fleet.rx.url}/v1/jobs?status=completed`)).jobs;
+    expect((await logOf(fleet.rx.url, job.id)).text).toBe(
+      'trained\n' +
+        'cis490-worker: left out/shadow -> /etc/shadow out of the bundle: the link leads outside out/\n' +
+        'cis490-worker: left out/up -> .. out of the bundle: the link leads outside out/\n',
+    );
+    expect(fleet.worker.output()).toMatch(/2 symlink\(s\) leading outside out\/ left out of the bundle/);
   });
 });

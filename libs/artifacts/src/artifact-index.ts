@@ -1,5 +1,7 @@
 import { constants, promises as fsp } from 'node:fs';
+import * as path from 'node:path';
 import { type ArtifactRecord, NAME_PATTERN, SHA256_HEX } from '@cis490/contract';
+import { syncDir } from './dir-sync';
 
 const NEWLINE = 0x0a;
 
@@ -57,6 +59,8 @@ export class ArtifactIndex {
    */
   async writeLine(at: number, record: ArtifactRecord): Promise<{ start: number; end: number }> {
     const line = Buffer.from(JSON.stringify(record) + '\n', 'utf8');
+    // Called under the index file's lock: nobody creates the file between this look and the open.
+    const created = !(await exists(this.file));
     const handle = await fsp.open(this.file, constants.O_RDWR | constants.O_CREAT, 0o644);
     let start = at;
     try {
@@ -65,6 +69,8 @@ export class ArtifactIndex {
       await handle.write(line, 0, line.length, start);
       await handle.truncate(start + line.length);
       await handle.datasync();
+      // A new file's name is in the dir, not the file: without this the synced line can vanish with it.
+      if (created) await syncDir(path.dirname(this.file));
       return { start, end: start + line.length };
     } catch (err) {
       await handle.truncate(start).catch(() => undefined);
@@ -77,6 +83,16 @@ export class ArtifactIndex {
   /** Cuts the file back to `bytes`: undoes a line whose record could not be committed. */
   async cutTo(bytes: number): Promise<void> {
     await fsp.truncate(this.file, bytes);
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fsp.stat(file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
   }
 }
 

@@ -156,6 +156,63 @@ describe('ArtifactStore', () => {
     });
   });
 
+  describe('durability', () => {
+    /**
+     * Which paths got an fsync (`sync`) or fdatasync (`datasync`), in order:
+     * the store's promise to a completed upload is made of these calls, and a
+     * power cut cannot be pulled in a test.
+     */
+    let synced: string[];
+    beforeEach(() => {
+      synced = [];
+      const open = fs.promises.open.bind(fs.promises);
+      jest.spyOn(fs.promises, 'open').mockImplementation(async (file, ...rest) => {
+        const handle = await open(file, ...rest);
+        const sync = handle.sync.bind(handle);
+        const datasync = handle.datasync.bind(handle);
+        handle.sync = async () => {
+          synced.push(`sync ${String(file)}`);
+          return sync();
+        };
+        handle.datasync = async () => {
+          synced.push(`datasync ${String(file)}`);
+          return datasync();
+        };
+        return handle;
+      });
+    });
+    afterEach(() => jest.restoreAllMocks());
+
+    // The spooled temp file's own sync is there too; it is gone by now.
+    const dirSyncs = () => synced.filter((s) => s.startsWith('sync ') && fs.statSync(s.slice(5), { throwIfNoEntry: false })?.isDirectory());
+
+    it('syncs the index line, the bundle dir and every dir it made before the upload answers', async () => {
+      await upload();
+
+      const modelDir = path.join(modelsDir, 'gbt_realistic');
+      expect(synced).toContain(`datasync ${path.join(modelsDir, 'index.jsonl')}`);
+      expect(dirSyncs().sort()).toEqual(
+        [`sync ${path.join(modelDir, bundleSha)}`, `sync ${modelDir}`, `sync ${modelsDir}`, `sync ${modelsDir}`].sort(),
+      );
+    });
+
+    it('syncs only the dirs that changed for a later bundle, and none for a deduplicated one', async () => {
+      await upload();
+      const other = zstd(randomBytes(1000));
+      synced = [];
+      await upload({ jobId: JOB_B, body: bodyOf(other) });
+      const modelDir = path.join(modelsDir, 'gbt_realistic');
+      expect(dirSyncs().sort()).toEqual([`sync ${path.join(modelDir, sha256(other))}`, `sync ${modelDir}`].sort());
+      expect(synced).toContain(`datasync ${path.join(modelsDir, 'index.jsonl')}`);
+
+      synced = [];
+      const again = await upload({ jobId: JOB_B });
+      expect(again.deduplicated).toBe(true);
+      expect(dirSyncs()).toEqual([]);
+      expect(synced).toEqual(expect.arrayContaining([`datasync ${path.join(modelsDir, 'index.jsonl')}`]));
+    });
+  });
+
   describe('a refused upload leaves nothing behind', () => {
     it('rejects a body without the zstd magic number and drains it', async () => {
       const body = bodyOf(Buffer.concat([Buffer.from('PK\x03\x04'), randomBytes(200_000)]));

@@ -11,6 +11,7 @@ import { BUNDLE_FILE, bundleRelativePath, isInside } from './artifact-names';
 import {
   DigestMismatchError, InvalidArtifactNameError, NotZstdError, StorageError, UploadAbortedError, UploadTooLargeError,
 } from './artifact.errors';
+import { syncDir } from './dir-sync';
 import { IncomingDirs } from './incoming-dirs';
 import { Sha256Tap } from './sha256-tap';
 import { UploadGuard } from './upload-guard';
@@ -50,7 +51,8 @@ const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDE
  * database (SPEC §11): each spools uploads in a dir of its own, and places,
  * records and indexes them holding one row lock, so those steps run one
  * receiver at a time. A bundle becomes visible only whole (written, fsynced,
- * then linked into place); every failure leaves the store as it was.
+ * then linked into place, its dir fsynced), and is recorded only once durable;
+ * every failure leaves the store as it was.
  */
 export class ArtifactStore implements OnApplicationShutdown {
   readonly modelsDir: string;
@@ -302,14 +304,21 @@ async function placeBundle(
     await undoDirs();
     throw new StorageError(`store ${final}`, err);
   }
-  return {
-    placed,
-    undo: async () => {
-      if (!placed) return;
-      await fsp.rm(final, { force: true }).catch(() => undefined);
-      await undoDirs();
-    },
+  const undo = async (): Promise<void> => {
+    if (!placed) return;
+    await fsp.rm(final, { force: true }).catch(() => undefined);
+    await undoDirs();
   };
+  try {
+    // The record commits next: the bundle's name, and the dirs made for it, must be on disk first.
+    if (placed) await syncDir(shaDir);
+    if (firstCreated !== undefined) await syncDir(modelDir);
+    if (firstCreated === modelDir) await syncDir(path.dirname(modelDir));
+  } catch (err) {
+    await undo();
+    throw new StorageError(`sync ${shaDir}`, err);
+  }
+  return { placed, undo };
 }
 
 /**

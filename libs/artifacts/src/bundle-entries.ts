@@ -18,9 +18,10 @@ export interface BundleEntry {
  * Lists everything under `outDir` in the order the tar stores it: bytewise
  * order of the UTF-8 entry names, so a parent (`a/`) always precedes its
  * children. Modes are reduced to 0755/0644 so that umask and ownership on the
- * training host leave no trace. Symlinks are kept as symlinks (never followed:
- * a link out of `out/` must not pull outside files into the bundle); sockets,
- * FIFOs and devices carry no data and are left out.
+ * training host leave no trace. Symlinks are listed as symlinks (never
+ * followed: a link out of `out/` must not pull outside files into the bundle;
+ * the packer drops those, see `linksLeavingRoot`); sockets, FIFOs and devices
+ * carry no data and are left out.
  */
 export async function listBundleEntries(outDir: string): Promise<BundleEntry[]> {
   const root = path.resolve(outDir);

@@ -120,6 +120,27 @@ describe('BundlePacker', () => {
     expect(fs.statSync(path.join(x, 'run.sh')).mode & 0o777).toBe(0o755);
   });
 
+  it('leaves out symlinks that lead outside out/, chains included, and names them', async () => {
+    fs.symlinkSync('/etc/shadow', path.join(out, 'shadow'));
+    fs.symlinkSync('../../../../etc', path.join(out, 'a', 'etc'));
+    fs.symlinkSync('.', path.join(out, 'here'));
+    // Reads as "." by its letters, but here/.. is the dir above out/.
+    fs.symlinkSync('here/..', path.join(out, 'above'));
+    fs.symlinkSync('../model.json', path.join(out, 'a', 'model'));
+    const dest = path.join(tmp, 'bundle.tar.zst');
+
+    const result = await packer.pack(out, dest);
+
+    expect(result.droppedLinks).toEqual([
+      { name: 'a/etc', target: '../../../../etc' },
+      { name: 'above', target: 'here/..' },
+      { name: 'shadow', target: '/etc/shadow' },
+    ].sort((x, y) => (x.name < y.name ? -1 : 1)));
+    const listing = execFileSync('tar', ['-I', 'zstd', '-tvf', dest], { encoding: 'utf8' });
+    const links = listing.split('\n').filter((l) => l.startsWith('l')).map((l) => l.split(/\s+/).slice(5).join(' ')).sort();
+    expect(links).toEqual(['a/model -> ../model.json', 'here -> .', 'latest -> model.json']);
+  });
+
   it('returns the sha256 and size of the file it wrote, and leaves no part file', async () => {
     const dest = path.join(tmp, 'bundle.tar.zst');
     const result = await packer.pack(out, dest);

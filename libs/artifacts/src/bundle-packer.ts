@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { TarArchive, type EntryData } from 'archiver';
 import { listBundleEntries, type BundleEntry } from './bundle-entries';
+import { linksLeavingRoot } from './bundle-links';
 import { Sha256Tap } from './sha256-tap';
 import { createCompressStream } from './zstd';
 
@@ -29,6 +30,13 @@ export interface PackResult {
   size: number;
 }
 
+/** A symlink of `out/` left out of the bundle: it leads outside `out/`. */
+export interface DroppedLink {
+  /** Its path relative to `out/`. */
+  name: string;
+  target: string;
+}
+
 /**
  * Packs a trainer's `out/` dir into `bundle.tar.zst` (SPEC §5): a deterministic
  * tar, so that identical outputs give identical bytes and a re-run dedupes in
@@ -36,13 +44,19 @@ export interface PackResult {
  */
 @Injectable()
 export class BundlePacker {
-  async pack(outDir: string, destFile: string): Promise<PackResult> {
+  async pack(outDir: string, destFile: string): Promise<PackResult & { droppedLinks: DroppedLink[] }> {
     const root = path.resolve(outDir);
     const dest = path.resolve(destFile);
     if (dest === root || dest.startsWith(root + path.sep)) {
       throw new Error(`the bundle ${dest} must be written outside the dir it packs (${root})`);
     }
-    return writeBundle(await listBundleEntries(root), dest);
+    const listed = await listBundleEntries(root);
+    // Whoever extracts the bundle would recreate such a link, pointing into their machine.
+    const leaving = linksLeavingRoot(
+      new Map(listed.filter((e) => e.type === 'symlink').map((e) => [e.name, e.linkname ?? ''])),
+    );
+    const packed = await writeBundle(listed.filter((e) => !leaving.has(e.name)), dest);
+    return { ...packed, droppedLinks: [...leaving].map(([name, target]) => ({ name, target })) };
   }
 }
 

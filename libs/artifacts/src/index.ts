@@ -1,6 +1,6 @@
 export * from './artifact.errors';
 export { ArtifactStore, type ArtifactStoreOptions, type ReceiveInput } from './artifact-store';
-export { BundlePacker, type PackResult } from './bundle-packer';
+export { BundlePacker, type DroppedLink, type PackResult } from './bundle-packer';
 export { BundleDigestError, unpackBundle } from './bundle-unpacker';
 export { createCompressStream, createDecompressStream, isZstdMagic, ZSTD_MAGIC, type CompressOptions } from './zstd';
 export { ArtifactsModule } from './artifacts.module';

@@ -11,6 +11,17 @@ export interface Sql {
   run(sql: string, params?: readonly unknown[]): Promise<number>;
 }
 
+export interface WriteOptions {
+  /**
+   * The commit must survive a power cut once the call resolves. PostgreSQL's
+   * commits always do (`synchronous_commit` on); SQLite's, which sync the WAL
+   * only at checkpoints, then sync it at this commit. For commits whose loss
+   * costs more than an fsync: a job's completion, after which the worker
+   * drops its bundle.
+   */
+  durable?: boolean;
+}
+
 /**
  * The database as services and repositories use it: sections of statements,
  * read outside a transaction or written as one. Each driver has its executor
@@ -35,7 +46,7 @@ export abstract class Db {
   abstract read<T>(section: (sql: Sql) => Promise<T>): Promise<T>;
 
   /** One transaction: everything in `section` commits together or not at all. */
-  abstract write<T>(section: (sql: Sql) => Promise<T>): Promise<T>;
+  abstract write<T>(section: (sql: Sql) => Promise<T>, options?: WriteOptions): Promise<T>;
 }
 
 /** Writes waited as long as they may for a lock another process holds: the caller should try again later. */

@@ -1,6 +1,6 @@
 export { AsyncMutex } from './async-mutex';
 export { databaseOptions, SQLITE_BUSY_TIMEOUT_MS, SQLITE_FILE_NAME, type DatabaseLocation } from './database.options';
-export { DatabaseBusyError, Db, type Sql } from './db';
+export { DatabaseBusyError, Db, type Sql, type WriteOptions } from './db';
 export { DbModule, type DbModuleAsyncOptions } from './db.module';
 export { MIGRATIONS } from './migrations';
 export { PostgresExecutor } from './postgres.executor';

@@ -12,6 +12,8 @@ const CACHE_SIZE = 100;
 /** A write section waiting for its group's transaction (see `SqliteExecutor`). */
 export interface QueuedWrite {
   section: (sql: Sql) => Promise<unknown>;
+  /** Its COMMIT syncs the WAL (`WriteOptions.durable`). */
+  durable: boolean;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
@@ -65,29 +67,56 @@ export class SqliteStatements {
    * back after an error such as a full disk — the sections it carried get
    * that error, and those after them go on in a new transaction.
    */
-  async commitGroup(group: readonly QueuedWrite[]): Promise<void> {
+  async commitGroup(group: readonly QueuedWrite[], restoreFirst: () => void): Promise<void> {
+    let restoreSync = restoreFirst;
     try {
-      for (let next = 0; next < group.length; ) next = await this.commitFrom(group, next, next === 0);
+      for (let next = 0; next < group.length; ) {
+        if (next > 0) restoreSync = this.syncFullIf(group.slice(next).some((write) => write.durable));
+        next = await this.commitFrom(group, next, next === 0);
+        restoreSync();
+        restoreSync = () => undefined;
+      }
     } catch (err) {
       // A savepoint that could not be rolled back: end the transaction, or no later group could begin one.
       if (this.connection.inTransaction) this.run('ROLLBACK');
+      restoreSync();
       throw err;
     }
   }
 
   /**
-   * Takes the write lock (`BEGIN IMMEDIATE`), so a busy database is found
-   * here rather than halfway through a section. Answers false when another
-   * process holds the lock past busy_timeout: the caller waits and tries again.
+   * Takes the write lock (`BEGIN IMMEDIATE`) for a group, at
+   * synchronous=FULL when it holds a durable section, so a busy database is
+   * found here rather than halfway through a section. Answers how to go back
+   * to the usual sync level after the COMMIT; or null when another process
+   * holds the lock past busy_timeout: the caller waits and tries again.
    */
-  tryBegin(): boolean {
+  tryBegin(durable: boolean): (() => void) | null {
+    const restoreSync = this.syncFullIf(durable);
     try {
       this.run('BEGIN IMMEDIATE');
-      return true;
+      return restoreSync;
     } catch (err) {
-      if ((err as { code?: string }).code === 'SQLITE_BUSY') return false;
+      restoreSync();
+      if ((err as { code?: string }).code === 'SQLITE_BUSY') return null;
       throw err;
     }
+  }
+
+  /**
+   * Under WAL the database runs at synchronous=NORMAL: commits reach the disk
+   * at checkpoints, which keeps claims from waiting on fsync. A group with a
+   * durable section commits at FULL instead (one WAL fsync, shared by the
+   * group). SQLite refuses the change inside a transaction, so it is made
+   * before BEGIN; answers how to go back.
+   */
+  private syncFullIf(durable: boolean): () => void {
+    const FULL = 2;
+    if (!durable) return () => undefined;
+    const level = this.connection.pragma('synchronous', { simple: true }) as number;
+    if (level >= FULL) return () => undefined;
+    this.connection.pragma(`synchronous = ${FULL}`);
+    return () => this.connection.pragma(`synchronous = ${level}`);
   }
 
   /** One transaction over `group` from `start` (begun already when `begun`); answers where the next one starts. */

@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'typeorm';
 import { AsyncMutex } from './async-mutex';
-import { DatabaseBusyError, Db, type Sql } from './db';
+import { DatabaseBusyError, Db, type Sql, type WriteOptions } from './db';
 import { SQLITE } from './sql-dialect';
 import { type QueuedWrite, SqliteStatements } from './sqlite-statements';
 
@@ -54,10 +54,10 @@ export class SqliteExecutor extends Db {
     return this.mutex.run(() => section(this.statements.sql));
   }
 
-  write<T>(section: (sql: Sql) => Promise<T>): Promise<T> {
+  write<T>(section: (sql: Sql) => Promise<T>, options: WriteOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (this.open === null || this.open.length >= MAX_GROUP) this.open = this.queueGroup();
-      this.open.push({ section, resolve: resolve as (value: unknown) => void, reject });
+      this.open.push({ section, durable: options.durable === true, resolve: resolve as (value: unknown) => void, reject });
     });
   }
 
@@ -79,8 +79,9 @@ export class SqliteExecutor extends Db {
         await nextTurn();
         if (this.open === group) this.open = null;
         try {
-          if (!this.statements.tryBegin()) return false;
-          await this.statements.commitGroup(group);
+          const restoreSync = this.statements.tryBegin(group.some((write) => write.durable));
+          if (!restoreSync) return false;
+          await this.statements.commitGroup(group, restoreSync);
         } catch (err) {
           // The transaction broke down (a rollback failed): whoever is still waiting hears why.
           for (const write of group) write.reject(err);

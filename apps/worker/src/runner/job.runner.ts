@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { promises as fsp } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { BundlePacker, PackResult, unpackBundle } from '@cis490/artifacts';
+import { BundlePacker, type DroppedLink, PackResult, unpackBundle } from '@cis490/artifacts';
 import { CallOptions, ReceiverClient, ReceiverError } from '@cis490/client';
 import type { ClaimResponse, FailRequest, JobInput, JobView, UploadResult } from '@cis490/contract';
 import type { WorkerConfig } from '../worker.config';
@@ -226,7 +226,9 @@ class JobRun {
     let packed: PackResult;
     try {
       metrics = await readMetrics(dir.outDir);
-      packed = await this.packer.pack(dir.outDir, dir.bundle);
+      const { droppedLinks, ...bundle } = await this.packer.pack(dir.outDir, dir.bundle);
+      packed = bundle;
+      await this.noteDroppedLinks(dir, droppedLinks);
     } catch (err) {
       const error = err instanceof InvalidMetricsError ? err.message : `cannot pack out/: ${(err as Error).message}`;
       return this.fail({ error, retryable: false });
@@ -244,6 +246,20 @@ class JobRun {
     // Done and stored on the receiver: the local copy has served its purpose.
     await fsp.rm(dir.dir, { recursive: true, force: true }).catch(() => undefined);
     return 'completed';
+  }
+
+  /**
+   * Says in the job's log (trainer.log, forwarded like the trainer's own
+   * lines; the trainer has exited, so nothing else writes it now) which
+   * symlinks of out/ the bundle left out, and why.
+   */
+  private async noteDroppedLinks(dir: JobDir, dropped: readonly DroppedLink[]): Promise<void> {
+    if (dropped.length === 0) return;
+    const lines = dropped.map(
+      ({ name, target }) => `cis490-worker: left out/${name} -> ${target} out of the bundle: the link leads outside out/\n`,
+    );
+    this.log.warn(`${this.tag} ${dropped.length} symlink(s) leading outside out/ left out of the bundle (see the job's log)`);
+    await fsp.appendFile(dir.logFile, lines.join(''));
   }
 
   /** Streams the bundle up, retrying until the receiver takes it; a shutdown or cancel ends the job instead. */
