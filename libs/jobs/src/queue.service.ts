@@ -21,7 +21,7 @@ import {
   MIN_ID_PREFIX,
   type ReloadResult,
 } from '@cis490/contract';
-import { Db, type Sql } from '@cis490/db';
+import { Db, type Sql, type WriteOptions } from '@cis490/db';
 import { effectiveWorker, type JobSpec, type Manifest, ManifestService } from '@cis490/manifest';
 import { Clock } from './clock';
 import {
@@ -189,6 +189,7 @@ export class QueueService {
    */
   async complete(idOrPrefix: string, req: CompleteRequest): Promise<JobView> {
     const sha = req.artifact_sha256.toLowerCase();
+    // Durable: a completion lost to a power cut would train the model again.
     return this.told(this.asWorker(req.worker_id, idOrPrefix, async (sql, id, now) => {
       const row = await this.mustFind(sql, id);
       if (row.status === 'completed' && row.artifact_sha256 === sha && row.worker_id === req.worker_id) {
@@ -218,7 +219,7 @@ export class QueueService {
         now,
       );
       return toJobView(updated);
-    }));
+    }, { durable: true }));
   }
 
   /**
@@ -480,6 +481,7 @@ export class QueueService {
     workerId: string,
     idOrPrefix: string,
     section: (sql: Sql, id: string, now: string) => Promise<T>,
+    options: WriteOptions = {},
   ): Promise<T> {
     try {
       const id = await this.idFor(idOrPrefix);
@@ -487,7 +489,7 @@ export class QueueService {
         const now = this.now();
         await this.workersRepo.touch(sql, workerId, now);
         return section(sql, id, now);
-      });
+      }, options);
     } catch (err) {
       // The request's own error is the answer the worker needs; a failed sighting must not replace it.
       await this.workers.touch(workerId).catch(() => undefined);
