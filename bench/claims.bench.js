@@ -1,127 +1,234 @@
 'use strict';
 
+const fs = require('node:fs');
+const path = require('node:path');
 const { startBareServer } = require('./lib/bare-baseline');
 const { claimBody, sweepManifest, workerIds } = require('./lib/fleet');
-const { keepAliveAgent, request, requestJson, runLoops } = require('./lib/http-load');
+const { keepAliveAgent, requestJson, runLoops } = require('./lib/http-load');
+const { LoadGenerator, rawRequest } = require('./lib/load-generator');
+const { freshDatabase, unreachable } = require('./lib/postgres');
 const { cpuMs } = require('./lib/proc-stats');
 const { startReceiver } = require('./lib/receiver');
 
-const CONCURRENCY = 32;
-/** The timed phase alternates receiver and baseline this many times, so a slow spell on the machine hits both. */
+const CONNECTIONS = 32;
+/** The timed phase alternates claims, the bare server and health this many times, so a slow spell hits all three. */
 const ROUNDS = 3;
+/** The bare server must answer at least this many times faster than the receiver's health, or the client is what is measured. */
+const HEADROOM = 2;
 
 /**
- * Claims per second with 32 concurrent workers draining the queue, against a
- * bare node:http server under the same load; and no job handed out twice.
- *
- * The receiver is warmed with claims of its own: a higher-priority "warmup"
- * sweep is claimed first, then cancelled, so the timed phase claims exactly
- * the bench jobs from a warm process. The timed phase runs in rounds: a third
- * of the queue is drained, then the bare server takes as many requests, and
- * so on; each side's figure is its requests over its summed time.
+ * Claims per second — each one a write: the job claimed, its event, the
+ * worker's sighting — with 32 workers draining the same queue, on one
+ * receiver on SQLite, one on PostgreSQL and two sharing one PostgreSQL
+ * database (the load split over both). Each against two baselines measured
+ * in the same rounds by the same client: a bare node:http server parsing the
+ * same body (what any JSON API costs) and the receiver's own `/v1/health`
+ * (what this framework costs before any claim work). The client is a load
+ * generator of its own (load-process.js), and the bench checks that it is
+ * not the bottleneck: the bare server must go at least twice as fast as the
+ * receiver's health. Every variant also checks that no job went to two
+ * workers, from the answers, the receiver's listing and the events.
  */
 async function claims(report, { quick }) {
-  const jobs = quick ? 300 : 3000;
-  const warm = quick ? 400 : 2000;
-  const workers = workerIds(CONCURRENCY);
+  const jobs = quick ? 600 : 9000;
+  const warm = quick ? 300 : 2000;
   report.note(
-    `${jobs} jobs, ${CONCURRENCY} concurrent claimers, ${warm} warm-up requests on each side, ${ROUNDS} alternating rounds`,
+    `${jobs} jobs, ${CONNECTIONS} concurrent claimers (keep-alive connections), ${warm} warm-up requests of each kind, ${ROUNDS} rounds alternating claims, bare server, health`,
   );
-
-  const rx = await startReceiver(
-    'claims',
-    sweepManifest([
-      { model: 'warmup', mode: 'bench', count: warm, priority: 1 },
-      { model: 'bench', mode: 'claims', count: jobs },
-    ]),
-  );
+  const gen = LoadGenerator.start();
   const bare = await startBareServer();
-  const agent = keepAliveAgent(CONCURRENCY);
-  const bareAgent = keepAliveAgent(CONCURRENCY);
+  const sizes = { jobs, warm };
+  const figures = {};
   try {
-    // Warm-up: the warmup jobs go first (priority 1), then out of the way.
-    const warmIds = [];
-    await runLoops(CONCURRENCY, async (slot, i) => {
-      if (i >= warm) return false;
-      const res = await requestJson(agent, rx.port, { method: 'POST', path: '/v1/job/claim', json: claimBody(workers[slot]) });
-      warmIds.push(res.body.job.id);
+    const body = rawRequest({ method: 'POST', path: '/v1/job/claim', json: claimBody('bench-worker-00') });
+    await gen.run({ connections: Array.from({ length: CONNECTIONS }, () => ({ port: bare.port, request: body })), total: warm });
+
+    figures.sqlite = await variant(report, gen, bare, { key: 'sqlite', receivers: 1 }, sizes);
+    const down = await unreachable();
+    if (down) {
+      report.skip('claims postgres', down);
+    } else {
+      figures.postgres = await variant(report, gen, bare, { key: 'postgres', receivers: 1, postgres: true }, sizes);
+      figures.postgres_x2 = await variant(report, gen, bare, { key: 'postgres_x2', receivers: 2, postgres: true }, sizes);
+    }
+  } finally {
+    await gen.close();
+    await bare.close();
+  }
+
+  if (figures.sqlite && figures.postgres) {
+    // Each variant against its own same-time bare baseline, so a machine slower in one variant's minutes does not count.
+    report.figure('claims_postgres_vs_sqlite_raw', figures.postgres.perS / figures.sqlite.perS, '(claims/s over claims/s)');
+    report.check('claims_postgres_vs_sqlite', figures.postgres.ratio / figures.sqlite.ratio, '>=', 0.5);
+  }
+  if (figures.postgres && figures.postgres_x2) {
+    report.figure('claims_postgres_x2_vs_one_raw', figures.postgres_x2.perS / figures.postgres.perS, '(claims/s over claims/s)');
+    report.check('claims_postgres_x2_vs_one', figures.postgres_x2.ratio / figures.postgres.ratio, '>=', 0.9);
+  }
+}
+
+/** One variant: its receivers started, measured, checked and stopped; answers its claims/s and ratio. */
+async function variant(report, gen, bare, { key, receivers: count, postgres = false }, { jobs, warm }) {
+  const name = `claims_${key}`;
+  const db = postgres ? await freshDatabase(key) : null;
+  const env = db ? { CIS490_DATABASE_URL: db.url } : {};
+  const rxs = [];
+  const agent = keepAliveAgent(CONNECTIONS);
+  try {
+    // One after the other: the second starts on a database the first has migrated.
+    for (let i = 0; i < count; i++) rxs.push(await startReceiver(`${name}-${i}`, '# the bench writes the jobs, then reloads\n', env));
+    report.note(`${name}: ${count} receiver${count > 1 ? 's' : ''} on ${postgres ? 'PostgreSQL' : 'SQLite'}`);
+    const workers = workerIds(CONNECTIONS);
+    // Connection i is worker i, on receiver i mod count.
+    const each = (request) => workers.map((w, i) => ({ port: rxs[i % count].port, request: request(w) }));
+    const claimConns = each((w) => rawRequest({ method: 'POST', path: '/v1/job/claim', json: claimBody(w) }));
+    const healthConns = each(() => rawRequest({ path: '/v1/health' }));
+    const bareConns = workers.map((w) => ({ port: bare.port, request: rawRequest({ method: 'POST', path: '/v1/job/claim', json: claimBody(w) }) }));
+
+    // Warm both request kinds on an empty queue; the idle claims (204) are a figure for reference.
+    await gen.run({ connections: healthConns, total: warm });
+    await gen.run({ connections: claimConns, total: warm, expect: [204] });
+    const idle = await gen.run({ connections: claimConns, total: Math.ceil(jobs / ROUNDS), expect: [204] });
+
+    // The jobs: a warm-up sweep first in claim order (priority 1), claimed and cancelled before the timed phase.
+    fs.writeFileSync(
+      rxs[0].manifestPath,
+      sweepManifest([
+        { model: 'warmup', mode: 'bench', count: warm, priority: 1 },
+        { model: 'bench', mode: 'claims', count: jobs },
+      ]),
+    );
+    const reload = await requestJson(agent, rxs[0].port, {
+      method: 'POST',
+      path: '/v1/manifest/reload',
+      headers: { 'x-operator-token': rxs[0].operatorToken },
     });
-    await runLoops(CONCURRENCY, async (_slot, i) => {
+    if (reload.body.added !== warm + jobs) throw new Error(`the reload added ${reload.body.added} jobs, not ${warm + jobs}`);
+    const warmRun = await gen.run({ connections: claimConns, total: warm, keep: 200 });
+    const warmIds = warmRun.kept.map(([, text]) => JSON.parse(text).job.id);
+    await runLoops(CONNECTIONS, async (slot, i) => {
       if (i >= warmIds.length) return false;
+      const rx = rxs[slot % count];
       await requestJson(agent, rx.port, {
         method: 'POST',
         path: `/v1/job/${warmIds[i]}/cancel`,
         headers: { 'x-operator-token': rx.operatorToken },
       });
     });
-    const driveBare = (n) =>
-      runLoops(CONCURRENCY, async (slot, i) => {
-        if (i >= n) return false;
-        await requestJson(bareAgent, bare.port, { method: 'POST', path: '/v1/job/claim', json: claimBody(workers[slot]) });
-      });
-    await driveBare(warm);
 
-    // Timed: every claimer claims until its round's share is sent; in the last round, until the queue answers 204.
-    const claimed = [];
-    const wrongModel = [];
-    const receiver = { ms: 0, cpuMs: 0, requests: 0 };
-    const baseline = { ms: 0, cpuMs: 0, requests: 0 };
+    // Timed: a round's share of claims, then as many requests to the bare server and to health; the last round claims until 204.
+    const sides = { claims: side(), bare: side(), health: side() };
+    const answered = [];
+    const cpu0 = rxs.map((rx) => cpuMs(rx.pid));
     for (let round = 1; round <= ROUNDS; round++) {
-      const quota = round < ROUNDS ? Math.round((jobs * round) / ROUNDS) : Infinity;
-      const sentBefore = receiver.requests;
-      const cpu0 = cpuMs(rx.pid);
-      receiver.ms += await runLoops(CONCURRENCY, async (slot) => {
-        if (receiver.requests >= quota) return false;
-        receiver.requests++;
-        const res = await request(agent, rx.port, { method: 'POST', path: '/v1/job/claim', json: claimBody(workers[slot]) });
-        if (res.status === 204) return false;
-        if (res.status !== 200) throw new Error(`claim answered ${res.status}: ${res.text.slice(0, 300)}`);
-        const { job } = JSON.parse(res.text);
-        claimed.push(job.id);
-        if (job.model !== 'bench') wrongModel.push(job.id);
-      });
-      receiver.cpuMs += cpuMs(rx.pid) - cpu0;
-
-      const share = receiver.requests - sentBefore;
-      const bareCpu0 = cpuMs(bare.pid);
-      baseline.ms += await driveBare(share);
-      baseline.cpuMs += cpuMs(bare.pid) - bareCpu0;
-      baseline.requests += share;
+      const last = round === ROUNDS;
+      const share = last ? jobs - answered.length : Math.round(jobs / ROUNDS);
+      const run = await gen.run(
+        last
+          ? { connections: claimConns, stopOn: 204, expect: [200, 204], keep: 200 }
+          : { connections: claimConns, total: share, keep: 200 },
+      );
+      answered.push(...run.kept);
+      sides.claims.add(run, run.kept.length);
+      sides.bare.add(await gen.run({ connections: bareConns, total: share }));
+      sides.health.add(await gen.run({ connections: healthConns, total: share }));
     }
-    const perS = (claimed.length / receiver.ms) * 1000;
-    const basePerS = (baseline.requests / baseline.ms) * 1000;
-    report.figure('claims_per_s', perS, 'req/s');
-    report.figure('claims_baseline_per_s', basePerS, 'req/s');
-    report.check('claims_ratio', perS / basePerS, '>=', 0.25);
-    // CPU per request hardly moves when other work shares the cores; the wall-clock ratio does.
-    const cpuPerReq = receiver.cpuMs / receiver.requests;
-    const bareCpuPerReq = baseline.cpuMs / baseline.requests;
-    report.figure('claims_cpu_ms_per_req', cpuPerReq, 'ms');
-    report.figure('claims_baseline_cpu_ms_per_req', bareCpuPerReq, 'ms');
-    report.figure('claims_cpu_ratio', bareCpuPerReq / cpuPerReq, '(baseline CPU / receiver CPU per request; for reference)');
+    const rxCpuMs = rxs.reduce((sum, rx, i) => sum + cpuMs(rx.pid) - cpu0[i], 0);
 
-    // No job twice: the answers, and the receiver's own view of the queue.
-    const distinct = new Set(claimed);
-    const listed = await listIds(agent, rx.port, 'claimed');
-    const counts = listed.counts;
-    const sameSet = listed.ids.length === distinct.size && listed.ids.every((id) => distinct.has(id));
-    report.verify(
-      'claims_unique',
-      claimed.length === jobs && distinct.size === jobs && wrongModel.length === 0,
-      `${claimed.length} claims answered, ${distinct.size} distinct ids, ${wrongModel.length} outside the bench sweep (want ${jobs}, ${jobs}, 0)`,
-      `${distinct.size}/${claimed.length} distinct`,
-    );
-    report.verify(
-      'claims_counts',
-      counts.claimed === jobs && counts.pending === 0 && listed.ids.length === new Set(listed.ids).size && sameSet,
-      `GET /v1/jobs: claimed ${counts.claimed}, pending ${counts.pending}, listed ids ${listed.ids.length} ${sameSet ? '=' : '!='} answered ids`,
-      `claimed ${counts.claimed}`,
-    );
+    const perS = sides.claims.perS();
+    const barePerS = sides.bare.perS();
+    const healthPerS = sides.health.perS();
+    report.figure(`${name}_per_s`, perS, 'claims/s');
+    report.figure(`${name}_bare_per_s`, barePerS, 'req/s');
+    report.figure(`${name}_health_per_s`, healthPerS, 'req/s');
+    report.figure(`${name}_idle_per_s`, (idle.sent / idle.ms) * 1000, 'req/s (claims answered 204, for reference)');
+    report.check(`${name}_client_headroom`, barePerS / healthPerS, '>=', HEADROOM);
+    report.check(`${name}_ratio`, perS / barePerS, '>=', 0.25);
+    report.check(`${name}_health_ratio`, perS / healthPerS, '>=', 0.5);
+    report.figure(`${name}_receiver_cpu_ms_per_claim`, rxCpuMs / sides.claims.requests, 'ms');
+    report.figure(`${name}_client_cpu_ms_per_req`, sides.bare.cpuMs / sides.bare.requests, 'ms (the load generator, against the bare server)');
+
+    await verifyClaims(report, name, { answered, workers, jobs, rxs, agent, db, warm });
+    return { perS, ratio: perS / barePerS };
   } finally {
     agent.destroy();
-    bareAgent.destroy();
-    await bare.close();
-    await rx.close();
+    await Promise.all(rxs.map((rx) => rx.close()));
+    if (db) await db.drop();
+  }
+}
+
+/** Requests and time summed over rounds. */
+function side() {
+  return {
+    ms: 0,
+    requests: 0,
+    cpuMs: 0,
+    add(run, requests = run.sent) {
+      this.ms += run.ms;
+      this.requests += requests;
+      this.cpuMs += run.cpuMs;
+    },
+    perS() {
+      return (this.requests / this.ms) * 1000;
+    },
+  };
+}
+
+/**
+ * No job went to two workers: the answers name `jobs` distinct bench jobs,
+ * each claimed by the worker it was answered to; the receivers list exactly
+ * those as claimed; and the database holds one claim event per job, by that
+ * worker.
+ */
+async function verifyClaims(report, name, { answered, workers, jobs, rxs, agent, db, warm }) {
+  const holder = new Map();
+  let misplaced = 0;
+  for (const [slot, text] of answered) {
+    const { job } = JSON.parse(text);
+    if (job.model !== 'bench' || job.worker_id !== workers[slot] || holder.has(job.id)) misplaced++;
+    holder.set(job.id, workers[slot]);
+  }
+  report.verify(
+    `${name}_unique`,
+    answered.length === jobs && holder.size === jobs && misplaced === 0,
+    `${answered.length} claims answered, ${holder.size} distinct jobs, ${misplaced} twice, outside the sweep or to another worker (want ${jobs}, ${jobs}, 0)`,
+    `${holder.size}/${answered.length} distinct`,
+  );
+
+  const views = [];
+  for (const rx of rxs) views.push(await listIds(agent, rx.port, 'claimed'));
+  const sameSet = views.every((v) => v.ids.length === holder.size && v.ids.every((id) => holder.has(id)));
+  const countsOk = views.every((v) => v.counts.claimed === jobs && v.counts.pending === 0);
+  report.verify(
+    `${name}_counts`,
+    sameSet && countsOk,
+    `GET /v1/jobs on ${rxs.length === 1 ? 'the receiver' : 'each receiver'}: claimed ${views.map((v) => v.counts.claimed).join(' / ')}, pending ${views.map((v) => v.counts.pending).join(' / ')}, listed ids ${sameSet ? '=' : '!='} answered ids`,
+    `claimed ${views[0].counts.claimed}`,
+  );
+
+  const events = await claimEvents(db, rxs[0]);
+  const byJob = new Map();
+  for (const e of events) byJob.set(e.job_id, [...(byJob.get(e.job_id) ?? []), e.worker_id]);
+  const wrong = [...holder].filter(([id, worker]) => byJob.get(id)?.length !== 1 || byJob.get(id)[0] !== worker).length;
+  report.verify(
+    `${name}_events`,
+    wrong === 0 && events.length === jobs + warm,
+    `${events.length} claim events (want ${jobs + warm} with the warm-up), ${wrong} bench jobs without exactly one, by the worker answered`,
+    `${wrong} wrong`,
+  );
+}
+
+/** Every `pending → claimed` event, read from the database itself. */
+async function claimEvents(db, rx) {
+  const sql = `SELECT job_id, worker_id FROM job_events WHERE from_status = 'pending' AND to_status = 'claimed'`;
+  if (db) return db.query(sql);
+  const Database = require('better-sqlite3');
+  const file = fs.readdirSync(rx.dataDir).find((f) => f.endsWith('.db'));
+  const conn = new Database(path.join(rx.dataDir, file), { readonly: true });
+  try {
+    return conn.prepare(sql).all();
+  } finally {
+    conn.close();
   }
 }
 
