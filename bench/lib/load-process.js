@@ -13,7 +13,6 @@
  *   connections: [{ port, request }]   one socket each; `request` is the whole
  *                                     request text, sent again after each answer
  *   total?: number                    stop sending once this many were sent (all sockets)
- *   ms?: number                       stop sending after this long
  *   stopOn?: number                   a socket stops at its first answer with this status
  *   expect: number[]                  any other status fails the run
  *   keep?: number                     keep the bodies of answers with this status
@@ -33,7 +32,6 @@ function run(spec) {
     let started = 0n;
     let cpu0 = null;
     let failed = false;
-    let deadline = Infinity;
 
     const fail = (err) => {
       if (failed) return;
@@ -46,7 +44,7 @@ function run(spec) {
       const cpu = process.cpuUsage(cpu0);
       resolve({ ms, sent, statuses, kept, cpuMs: (cpu.user + cpu.system) / 1000 });
     };
-    const mayContinue = () => sent < (spec.total ?? Infinity) && (spec.ms === undefined || Date.now() < deadline);
+    const mayContinue = () => sent < (spec.total ?? Infinity);
 
     spec.connections.forEach(({ port, request }, slot) => {
       const bytes = Buffer.from(request, 'utf8');
@@ -72,7 +70,6 @@ function run(spec) {
         if (++connected < spec.connections.length) return;
         started = process.hrtime.bigint();
         cpu0 = process.cpuUsage();
-        if (spec.ms !== undefined) deadline = Date.now() + spec.ms;
         for (const s of sockets) s.emit('go');
       });
       socket.once('go', () => (mayContinue() ? send() : stop()));

@@ -10,10 +10,10 @@ import { POSTGRES } from './sql-dialect';
  * receivers at this size stay well inside PostgreSQL's default 100
  * connections.
  */
-const POOL_SIZE = Number(process.env.XP_POOL ?? 16);
+const POOL_SIZE = 16;
 
 /** Statement texts prepared (named) on each connection; more distinct texts run unnamed. */
-const MAX_PREPARED = Number(process.env.XP_PREPARED ?? 100);
+const MAX_PREPARED = 100;
 /** A text is prepared once it has run this often: a reload's one-off batches never are. */
 const PREPARE_AFTER = 3;
 
@@ -55,13 +55,14 @@ export class PostgresExecutor extends Db implements OnModuleDestroy {
   private readonly pool: PgPool;
   private readonly seen = new Map<string, number>();
   private readonly names = new Map<string, string>();
+  private prepared = 0;
 
   constructor(dataSource: DataSource) {
     super();
     const driver = dataSource.driver as unknown as { postgres: PgModule; master: PgPool };
     const settings = driver.master.options;
     // The password is not enumerable there (kept out of logs), so it is copied by name.
-    this.pool = new driver.postgres.Pool({ ...settings, password: settings.password, max: POOL_SIZE, pipeline: process.env.XP_PIPE !== '0' });
+    this.pool = new driver.postgres.Pool({ ...settings, password: settings.password, max: POOL_SIZE, pipeline: true });
     // An idle connection the server dropped is replaced on the next connect; without a listener it would crash the process.
     this.pool.on('error', () => undefined);
   }
@@ -69,12 +70,9 @@ export class PostgresExecutor extends Db implements OnModuleDestroy {
   async read<T>(section: (sql: Sql) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
-      const value = await section(this.statements(client));
+      return await section(this.statements(client));
+    } finally {
       client.release();
-      return value;
-    } catch (err) {
-      client.release();
-      throw err;
     }
   }
 
@@ -110,9 +108,17 @@ export class PostgresExecutor extends Db implements OnModuleDestroy {
 
   private statements(client: PgClient): Sql {
     // node-postgres takes the repositories' `$n` placeholders as they are.
-    const exec = (text: string, params: readonly unknown[]) => {
+    const exec = async (text: string, params: readonly unknown[]) => {
       const name = this.nameFor(text);
-      return client.query(name === undefined ? { text, values: [...params] } : { text, values: [...params], name });
+      if (name === undefined) return client.query({ text, values: [...params] });
+      try {
+        return await client.query({ text, values: [...params], name });
+      } catch (err) {
+        // A migration by a newer receiver changed a table under a prepared `SELECT *`
+        // ("cached plan must not change result type"): the text runs unnamed from now on.
+        if ((err as { code?: string }).code === '0A000') this.names.delete(text);
+        throw err;
+      }
     };
     return {
       rows: async <T>(sql: string, params: readonly unknown[] = []) => (await exec(sql, params)).rows as T[],
@@ -123,7 +129,7 @@ export class PostgresExecutor extends Db implements OnModuleDestroy {
   /** The prepared statement's name for `text`, once it has come back often enough; undefined until then. */
   private nameFor(text: string): string | undefined {
     const name = this.names.get(text);
-    if (name !== undefined || this.names.size >= MAX_PREPARED) return name;
+    if (name !== undefined || this.prepared >= MAX_PREPARED) return name;
     const count = (this.seen.get(text) ?? 0) + 1;
     if (count < PREPARE_AFTER) {
       // Counts of texts that never come back would pile up: start over now and then.
@@ -132,7 +138,7 @@ export class PostgresExecutor extends Db implements OnModuleDestroy {
       return undefined;
     }
     this.seen.delete(text);
-    const named = `cis490_${this.names.size}`;
+    const named = `cis490_${this.prepared++}`;
     this.names.set(text, named);
     return named;
   }
