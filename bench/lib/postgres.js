@@ -34,7 +34,7 @@ async function unreachable(url = BENCH_DATABASE_URL) {
 
 /** A fresh database on the bench server; `drop()` removes it, connections and all. */
 async function freshDatabase(name, url = BENCH_DATABASE_URL) {
-  const db = `cis490_bench_${process.pid}_${name}`.toLowerCase().replace(/[^a-z0-9_]/g, "_");
+  const db = `cis490_bench_${process.pid}_${name}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
   await onServer(url, `CREATE DATABASE ${db}`);
   const u = new URL(url);
   u.pathname = `/${db}`;
