@@ -8,13 +8,15 @@
  *
  * BENCH_QUICK=1 runs smaller sizes (for trying the bench, not for figures).
  * BENCH_CPU_PROF=DIR starts each receiver under --cpu-prof, writing to DIR.
+ * BENCH_RECEIVER_MAIN=FILE runs another build's receiver (before/after a change).
+ * CIS490_BENCH_DATABASE_URL: the PostgreSQL server the claims bench makes its databases on.
  * Exits 1 when a target is missed or a bench fails, 2 on a usage error.
  */
 const { cleanupNow, installExitHandlers } = require('./lib/cleanup');
 const { Report } = require('./lib/report');
 
 const BENCHES = {
-  claims: ['claims/s with 32 concurrent workers', () => require('./claims.bench').claims],
+  claims: ['claims/s with 32 concurrent workers: SQLite, PostgreSQL, two receivers on PostgreSQL', () => require('./claims.bench').claims],
   heartbeat: ['heartbeat latency with 200 running jobs', () => require('./heartbeat.bench').heartbeat],
   reload: ['manifest reload of 10,000 jobs', () => require('./reload.bench').reload],
   list: ['GET /v1/jobs pages over 50,000 jobs', () => require('./list.bench').list],

@@ -6,7 +6,9 @@ const path = require('node:path');
 const { trackChild, tempDir, removeDir } = require('./cleanup');
 
 const ROOT = path.resolve(__dirname, '../..');
-const RECEIVER_MAIN = path.join(ROOT, 'dist/apps/receiver/src/main.js');
+const RECEIVER_MAIN = process.env.BENCH_RECEIVER_MAIN
+  ? path.resolve(process.env.BENCH_RECEIVER_MAIN)
+  : path.join(ROOT, 'dist/apps/receiver/src/main.js');
 const OPERATOR_TOKEN = 'bench-operator-token';
 
 /**
@@ -14,7 +16,8 @@ const OPERATOR_TOKEN = 'bench-operator-token';
  * as an operator runs it. `BENCH_CPU_PROF=<dir>` starts it under
  * `--cpu-prof` (the profile is written when it exits);
  * `BENCH_RECEIVER_NODE_OPTIONS` becomes its NODE_OPTIONS (e.g. a `--require`
- * to try a change before making it).
+ * to try a change before making it); `BENCH_RECEIVER_MAIN` runs another
+ * build's receiver (to measure before and after a change).
  */
 async function startReceiver(name, manifest, env = {}) {
   if (!fs.existsSync(RECEIVER_MAIN)) throw new Error(`${RECEIVER_MAIN} is missing: run npm run build`);

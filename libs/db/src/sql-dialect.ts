@@ -12,13 +12,27 @@ export interface SqlDialect {
   /**
    * Placed after the table name in the claim's inner SELECT. SQLite's planner
    * otherwise fetches every pending row by status and sorts them, a cost that
-   * grows with the queue (see bench/README.md); PostgreSQL weighs LIMIT 1 itself.
+   * grows with the queue (see bench/README.md); PostgreSQL weighs LIMIT 1
+   * itself, given statistics (`refreshStatistics`).
    */
   claimIndexHint(index: string): string;
   /** Appended to the claim's inner SELECT so concurrent claimers skip each other's row. */
   readonly skipLocked: string;
   /** Appended to a SELECT that reads a row it is about to change in the same transaction. */
   readonly forUpdate: string;
+  /**
+   * A statement that refreshes the planner's statistics of `table` after a
+   * bulk change, or null. PostgreSQL plans the claim from them: before
+   * autovacuum gets to a freshly loaded queue, it expects a handful of
+   * pending jobs and sorts them all on every claim instead of walking the
+   * claim index (see bench/README.md). SQLite's claim names its index.
+   */
+  refreshStatistics(table: string): string | null;
+  /**
+   * Whether a WITH clause may hold INSERT and UPDATE (PostgreSQL): the claim
+   * then records its event in the same statement, one round trip fewer.
+   */
+  readonly writableWith: boolean;
 }
 
 export const SQLITE: SqlDialect = {
@@ -28,6 +42,8 @@ export const SQLITE: SqlDialect = {
   claimIndexHint: (index) => ` INDEXED BY ${index}`,
   skipLocked: '',
   forUpdate: '',
+  refreshStatistics: () => null,
+  writableWith: false,
 };
 
 export const POSTGRES: SqlDialect = {
@@ -37,4 +53,7 @@ export const POSTGRES: SqlDialect = {
   claimIndexHint: () => '',
   skipLocked: ' FOR UPDATE SKIP LOCKED',
   forUpdate: ' FOR UPDATE',
+  // Inside the transaction that inserted them, ANALYZE counts its own new rows.
+  refreshStatistics: (table) => `ANALYZE ${table}`,
+  writableWith: true,
 };

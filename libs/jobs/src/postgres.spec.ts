@@ -12,6 +12,21 @@ import {
 } from '../../../test/support/jobs.testing';
 import { describeOnPostgres, freshDatabase, TestDatabase } from '../../../test/support/postgres';
 
+/** Connections to `url`'s database other than the asking one. */
+async function connectionsTo(url: string): Promise<number> {
+  const { Client } = require('pg');
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      `SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+    );
+    return Number(rows[0].n);
+  } finally {
+    await client.end();
+  }
+}
+
 /** The queue on PostgreSQL's executor: the pool, row locks, and the dialect's SQL. */
 describeOnPostgres('the queue on PostgreSQL', () => {
   let database: TestDatabase;
@@ -142,5 +157,28 @@ describeOnPostgres('the queue on PostgreSQL', () => {
     const answer = (await h.queue.claim(claimRequest('w2', capability())))!;
     expect(answer.job.mode).toBe('ensemble');
     expect(answer.inputs).toEqual([expect.objectContaining({ job_id: train.id, name: 'train', artifact_sha256: sha })]);
+  });
+
+  it('records the claim with its event in one statement, and refreshes statistics after a large reload', async () => {
+    await h.queue.reload(manifestOf(Array.from({ length: 150 }, (_, i) => ({ mode: `m${i}`, max_attempts: 4 }))));
+    // Counted inside the reload's transaction: the planner knows the queue before autovacuum does.
+    const [{ reltuples }] = await h.db.read((sql) =>
+      sql.rows<{ reltuples: number }>(`SELECT reltuples FROM pg_class WHERE relname = 'jobs'`),
+    );
+    expect(Number(reltuples)).toBe(150);
+    const job = (await h.claim(claimRequest('w1', capability())))!;
+    const detail = await h.queue.get(job.id);
+    expect(detail.events.slice(1)).toEqual([
+      { at: job.claimed_at, from: 'pending', to: 'claimed', worker_id: 'w1', reason: 'claimed by w1 (attempt 1 of 4)' },
+    ]);
+    expect((await h.workers.list()).map((w) => w.worker_id)).toEqual(['w1']);
+  });
+
+  it('closes every connection it opened when the module closes', async () => {
+    await h.queue.reload(manifestOf([{ mode: 'a' }]));
+    await Promise.all(Array.from({ length: 8 }, (_, i) => h.claim(claimRequest(`w${i}`, capability()))));
+    expect(await connectionsTo(database.url)).toBeGreaterThan(0);
+    await h.close();
+    expect(await connectionsTo(database.url)).toBe(0);
   });
 });

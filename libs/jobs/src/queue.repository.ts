@@ -42,6 +42,18 @@ export type JobSettingsRow = Pick<
 >;
 
 /**
+ * The claim's event, from the claimed row in `source`; `$1` is the worker,
+ * `$2` the time. One text for either way the claim records it.
+ */
+const recordClaim = (source: string) =>
+  `INSERT INTO job_events (job_id, at, from_status, to_status, worker_id, reason)
+   SELECT id, $2, 'pending', status, $1, 'claimed by ' || $1 || ' (attempt ' || attempts || ' of ' || max_attempts || ')'
+     FROM ${source}`;
+
+/** New jobs at once that make the table's statistics worth refreshing. */
+const BULK_INSERT = 100;
+
+/**
  * SPEC §10: `gpus` of the offered GPUs each have at least `min_vram_gib`. One
  * term per distinct VRAM size counts the GPUs of that size that fit, so the
  * claim stays a single statement; offering none leaves only `gpus = 0` jobs.
@@ -183,8 +195,9 @@ export class QueueRepository {
    * as `ineligibility()` does, and orders by priority, then prefer_cuda
    * (first for CUDA workers, last for CPU workers), then manifest order, then
    * seq. The outer `status = 'pending'` makes a lost race claim nothing.
-   * Which of the offered GPUs the job gets is the caller's choice, stored
-   * with `updateJob` in the same transaction.
+   * The claim's event is recorded here too: where the database allows, in
+   * the same statement. Which of the offered GPUs the job gets is the
+   * caller's choice, stored with `updateJob` in the same transaction.
    */
   async claim(sql: Sql, worker: EffectiveWorker, workerId: string, now: string): Promise<JobRow | null> {
     const params: unknown[] = [workerId, now, worker.vram_gib, worker.ram_gib, worker.hostname];
@@ -215,8 +228,7 @@ export class QueueRepository {
     // Each kind of worker walks the partial index already sorted its way (see the migration).
     const preferCuda = worker.cuda ? 'prefer_cuda DESC' : 'prefer_cuda';
     const index = worker.cuda ? 'idx_jobs_claim_cuda' : 'idx_jobs_claim_cpu';
-    const rows = await sql.rows<JobRow>(
-      `UPDATE jobs
+    const claim = `UPDATE jobs
          SET status = 'claimed', attempts = attempts + 1, attempt = attempt + 1, progress = NULL, log_size = 0,
              not_before = NULL, avoid_worker_id = NULL, avoid_until = NULL, gpu_indices = '[]', worker_id = $1,
              claimed_at = $2, heartbeat_at = $2, started_at = NULL, finished_at = NULL, updated_at = $2
@@ -227,10 +239,17 @@ export class QueueRepository {
             LIMIT 1${this.dialect.skipLocked}
          )
          AND status = 'pending'
-       RETURNING *`,
-      params,
-    );
-    return rows[0] ?? null;
+       RETURNING *`;
+    if (this.dialect.writableWith) {
+      const rows = await sql.rows<JobRow>(
+        `WITH claimed AS (${claim}), recorded AS (${recordClaim('claimed')}) SELECT * FROM claimed`,
+        params,
+      );
+      return rows[0] ?? null;
+    }
+    const [row] = await sql.rows<JobRow>(claim, params);
+    if (row) await sql.run(recordClaim('jobs WHERE seq = $3'), [workerId, now, row.seq]);
+    return row ?? null;
   }
 
   /**
@@ -267,9 +286,16 @@ export class QueueRepository {
     return rows[0] ?? null;
   }
 
-  /** Multi-row inserts, batched under the bound-parameter limit. */
+  /**
+   * Multi-row inserts, batched under the bound-parameter limit. Many new jobs
+   * at once refresh the planner's statistics in the same transaction, so the
+   * first claims after a large reload walk the claim index (SqlDialect).
+   */
   async insertJobs(sql: Sql, rows: JobRow[]): Promise<void> {
-    if (rows.length > 0) await insertRows(sql, 'jobs', Object.keys(rows[0]) as (keyof JobRow)[], rows);
+    if (rows.length === 0) return;
+    await insertRows(sql, 'jobs', Object.keys(rows[0]) as (keyof JobRow)[], rows);
+    const refresh = this.dialect.refreshStatistics('jobs');
+    if (refresh !== null && rows.length >= BULK_INSERT) await sql.run(refresh);
   }
 
   async insertEvents(sql: Sql, events: NewJobEvent[]): Promise<void> {

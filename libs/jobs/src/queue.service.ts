@@ -134,19 +134,14 @@ export class QueueService {
     const worker = effectiveWorker({ ...sighting, free_gpus: req.free_gpus }, this.manifest.hostFor(req.hostname));
     const claimed = await this.db.write(async (sql) => {
       const now = this.now();
-      await this.workersRepo.upsert(sql, workerRow(req.worker_id, sighting, now));
-      const row = await this.repo.claim(sql, worker, req.worker_id, now);
+      // Issued together: where the driver pipelines (PostgreSQL) they share one round trip.
+      const [, row] = await Promise.all([
+        this.workersRepo.upsert(sql, workerRow(req.worker_id, sighting, now)),
+        this.repo.claim(sql, worker, req.worker_id, now),
+      ]);
       if (!row) return null;
       const gpus = smallestThatFit(worker.offered_gpus ?? [], Number(row.gpus), Number(row.min_vram_gib));
       if (gpus.length > 0) await this.repo.updateJob(sql, row.id, { gpu_indices: JSON.stringify(gpus) });
-      await this.record(
-        sql,
-        row,
-        'pending',
-        req.worker_id,
-        `claimed by ${req.worker_id} (attempt ${row.attempts} of ${row.max_attempts})`,
-        now,
-      );
       const dependencies = row.after_ids === '[]' ? [] : await this.repo.findJobs(sql, JSON.parse(row.after_ids));
       return { job: toJobView(row), gpus, inputs: dependencies.map(toJobInput) };
     });
