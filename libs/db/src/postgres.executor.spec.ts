@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { describeOnPostgres, freshDatabase, type TestDatabase } from '../../../test/support/postgres';
 import { databaseOptions } from './database.options';
+import { migrateOnce } from './migrate-once';
 import { PostgresExecutor } from './postgres.executor';
 
 const WORKER = `INSERT INTO workers (worker_id, hostname, capability, first_seen, last_seen) VALUES ($1, 'h', '{}', 't', 't')`;
@@ -20,6 +21,7 @@ describeOnPostgres('PostgresExecutor', () => {
     database = await freshDatabase();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cis490-pg-executor-'));
     dataSource = await new DataSource(databaseOptions({ dataDir, databaseUrl: database.url })).initialize();
+    await migrateOnce(dataSource);
     db = new PostgresExecutor(dataSource);
   });
   afterEach(async () => {

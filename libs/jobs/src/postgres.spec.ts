@@ -116,7 +116,7 @@ describeOnPostgres('the queue on PostgreSQL', () => {
     expect(first.counts).toMatchObject({ pending: 5, claimed: 0 });
     await h.claim(claimRequest('w1', capability()));
     h.clock.advance(601);
-    expect(await h.sweep.sweep()).toEqual({ requeued: 0, failed: 1 });
+    expect(await h.sweep.sweep()).toEqual({ requeued: 0, failed: 1, forgotten: 0 });
   });
 
   it('keeps logs, thinned progress and results per attempt, with numbers as numbers', async () => {
