@@ -58,7 +58,7 @@ describe('secrets stay secret everywhere', () => {
       CIS490_WORK_DIR: join(dir, 'work'),
       CIS490_POLL_S: '0.2',
     });
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     worker?.child.kill('SIGKILL');
@@ -109,5 +109,5 @@ describe('secrets stay secret everywhere', () => {
     // The trainer did run, read the worker's environment and fail as planned: there was something to leak.
     expect(detail).toMatchObject({ status: 'failed', exit_code: 3 });
     expect(detail.log_tail).toContain('CIS490_WORKER_TOKEN=[redacted]');
-  }, 90_000);
+  }, 180_000);
 });

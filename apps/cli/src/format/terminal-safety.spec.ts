@@ -27,7 +27,7 @@ describe('human-readable output keeps a worker\'s escape sequences off the termi
   const worker = workerView({ hostname: `lab1${TITLE}`, worker_id: 'lab1' });
 
   it.each([
-    ['show', () => formatJobDetail({ ...job, events: [], pending_reason: null }, PLAIN, now)],
+    ['show', () => formatJobDetail({ ...job, events: [], runs: [], pending_reason: null }, PLAIN, now)],
     ['list', () => formatJobList({ jobs: [job], counts: { pending: 0, claimed: 0, running: 0, completed: 0, failed: 1, cancelled: 0 }, next_cursor: null }, 10, PLAIN, now)],
     ['workers', () => formatWorkers([worker], PLAIN, now)],
     ['status', () =>
