@@ -1,7 +1,7 @@
 /** The receiver's HTTP API, as this app reads it: same origin, JSON, one error shape. */
 import {
   OPERATOR_TOKEN_HEADER, type ArtifactRecord, type HealthView, type JobDetail, type JobListQuery, type JobPage,
-  type JobProgress, type JobView, type ResultsQuery, type ResultsView, type WorkerView,
+  type JobProgress, type JobView, type ResultsQuery, type ResultsView, type WorkerView, terminalSafeDeep,
 } from '@cis490/contract';
 
 /** A non-2xx answer: `message` is the receiver's own (SPEC §3 error shape). */
@@ -25,7 +25,9 @@ async function errorOf(res: Response): Promise<ApiError> {
 async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
   const res = await fetch(path, { ...init, headers: { accept: 'application/json', ...init.headers } });
   if (!res.ok) throw await errorOf(res);
-  return (await res.json()) as T;
+  // Text from workers and trainers (errors, host names, metric names) carries no control characters
+  // onto the page: an ESC shows as a box at best, and a title or a copied cell would keep it.
+  return terminalSafeDeep((await res.json()) as T);
 }
 
 /** `?a=1&b=x` from the values given, the empty ones left out. */
