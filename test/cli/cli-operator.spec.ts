@@ -70,6 +70,23 @@ describe('cis490-jobs operator commands against a real receiver', () => {
     expect((await job(alpha)).status).toBe('pending');
   });
 
+  it('a token that cannot be sent, or a receiver URL with a password: exit 2, naming the setting, never the secret', async () => {
+    const [badToken, urlFlag, urlEnv] = await Promise.all([
+      run(['cancel', alpha], 'op-s3cret\nsecond-line'),
+      run(['cancel', '--receiver', 'http://lab:op-s3cret@127.0.0.1:9', alpha]),
+      cli(['status'], { CIS490_RECEIVER_URL: 'http://lab:op-s3cret@127.0.0.1:9' }),
+    ]);
+    expect(badToken.stderr).toMatch(/^cis490-jobs: CIS490_OPERATOR_TOKEN must be visible ASCII/);
+    expect(urlFlag.stderr).toMatch(/^cis490-jobs: --receiver must not carry a user name or password/);
+    expect(urlEnv.stderr).toMatch(/^cis490-jobs: CIS490_RECEIVER_URL must not carry a user name or password/);
+    for (const r of [badToken, urlFlag, urlEnv]) {
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(ONE_LINE);
+      expect(r.stderr + r.stdout).not.toContain('op-s3cret');
+    }
+    expect((await job(alpha)).status).toBe('pending');
+  });
+
   it('cancel and requeue: 0 with the job; 1 with the receiver\'s refusal on one line', async () => {
     const [unknown, wrongToken, busy, notForced] = await Promise.all([
       run(['cancel', 'deadbeefdeadbeef']),

@@ -37,6 +37,23 @@ describe('receiver configuration', () => {
     expect(() => loadReceiverConfig({ [name]: value })).toThrow(name);
   });
 
+  it.each([
+    ['CIS490_OPERATOR_TOKEN', 'tok123', /CIS490_OPERATOR_TOKEN: must be at least 8 characters/],
+    ['CIS490_WORKER_TOKEN', 'wk-tok1', /CIS490_WORKER_TOKEN: must be at least 8 characters/],
+    ['CIS490_OPERATOR_TOKEN', 'secret token with spaces', /CIS490_OPERATOR_TOKEN: must be visible ASCII/],
+    ['CIS490_DATABASE_URL', 'mysql://admin:pw-s3cret@db/x', /CIS490_DATABASE_URL: must be a postgres:\/\/ URL/],
+  ])('names %s and its rule but never its value', (name, value, rule) => {
+    let message = '';
+    try {
+      loadReceiverConfig({ [name]: value });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(rule);
+    expect(message).not.toContain(value);
+    expect(message).not.toContain('pw-s3cret');
+  });
+
   it('reads numbers and treats empty values as unset', () => {
     const config = loadReceiverConfig({ CIS490_PORT: '9000', CIS490_OPERATOR_TOKEN: '', CIS490_STALE_AFTER_S: '60' });
     expect(config).toMatchObject({ port: 9000, operatorToken: undefined, staleAfterS: 60 });

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Command } from 'commander';
 import { type ClientTls, readClientTls, ReceiverClient, ReceiverClientFactory } from '@cis490/client';
-import { DEFAULT_RECEIVER_URL, parseReceiverUrls } from '@cis490/contract';
+import { DEFAULT_RECEIVER_URL, parseReceiverUrls, tokenProblem } from '@cis490/contract';
 import { MissingTokenError, UsageError } from './cli.errors';
 import { paletteFor, Palette } from './output/colors';
 import { OPERATOR_TOKEN_ENV, RECEIVER_URL_ENV, TLS_CA_ENV, TLS_CERT_ENV, TLS_KEY_ENV } from './receiver/receiver.options';
@@ -46,6 +46,9 @@ export class CliContext {
     if (access.operator) {
       operatorToken = process.env[OPERATOR_TOKEN_ENV];
       if (!operatorToken) throw new MissingTokenError(command.name());
+      // One that cannot travel in a header would make fetch throw a message quoting it.
+      const problem = tokenProblem(operatorToken, 1);
+      if (problem) throw new UsageError(`${OPERATOR_TOKEN_ENV} ${problem}`);
     }
     let receivers: string[];
     try {

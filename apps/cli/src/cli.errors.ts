@@ -1,4 +1,4 @@
-import { formatIssue } from '@cis490/contract';
+import { formatIssue, terminalSafe } from '@cis490/contract';
 import { NoReceiverAnsweredError, ReceiverError, ReceiverUnreachableError } from '@cis490/client';
 
 export const CLI_NAME = 'cis490-jobs';
@@ -96,7 +96,8 @@ function refusalLines(err: ReceiverError): string[] {
 
 /** One line, whatever the message held: a stack trace or a multi-line answer never reaches the terminal whole. */
 export const oneLine = (s: string): string =>
-  s
+  // A receiver's message may quote what a worker sent: no escape sequence of it reaches the terminal.
+  terminalSafe(s, { multiline: true })
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter(Boolean)

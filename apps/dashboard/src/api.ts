@@ -3,6 +3,7 @@ import {
   OPERATOR_TOKEN_HEADER, type ArtifactRecord, type HealthView, type JobDetail, type JobListQuery, type JobPage,
   type JobProgress, type JobView, type ResultsQuery, type ResultsView, type WorkerView,
 } from '@cis490/contract';
+import { answerOf } from './answer';
 
 /** A non-2xx answer: `message` is the receiver's own (SPEC §3 error shape). */
 export class ApiError extends Error {
@@ -25,7 +26,7 @@ async function errorOf(res: Response): Promise<ApiError> {
 async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
   const res = await fetch(path, { ...init, headers: { accept: 'application/json', ...init.headers } });
   if (!res.ok) throw await errorOf(res);
-  return (await res.json()) as T;
+  return answerOf<T>(res);
 }
 
 /** `?a=1&b=x` from the values given, the empty ones left out. */

@@ -124,6 +124,21 @@ describe('loadWorkerConfig', () => {
     expect(problem({ [name]: value })).toContain(name);
   });
 
+  it('refuses a receiver URL with a password, in the variable or the flag, without repeating it', () => {
+    const fromEnv = problem({ CIS490_RECEIVER_URL: 'http://lab:pw-s3cret-1@rx.lab:8471' });
+    expect(fromEnv).toMatch(/^CIS490_RECEIVER_URL must not carry a user name or password/);
+    expect(fromEnv).not.toContain('pw-s3cret-1');
+    const fromFlag = problem({}, { receiverUrl: 'http://rx1:8471,https://lab:pw-s3cret-1@rx2' });
+    expect(fromFlag).toMatch(/^--receiver-url element 2 of 2 must not carry a user name or password/);
+    expect(fromFlag).not.toContain('pw-s3cret-1');
+  });
+
+  it('refuses a worker token that cannot be sent, naming the rule but not the token', () => {
+    const bad = problem({ CIS490_WORKER_TOKEN: 'wk-s3cret\u0007part' });
+    expect(bad).toMatch(/^CIS490_WORKER_TOKEN must be visible ASCII/);
+    expect(bad).not.toContain('s3cret');
+  });
+
   it('names the flag when the bad value came from a flag', () => {
     expect(problem({ CIS490_POLL_S: '5' }, { pollS: 'soon' })).toBe('--poll-s must be a number of seconds >= 0.1, got "soon"');
     expect(problem({}, { slots: 'many' })).toBe('--slots must be "auto" or a whole number from 1 to 256, got "many"');

@@ -2,7 +2,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { readCapabilityOverrides } from '@cis490/capability';
 import { type ClientTlsFiles, readClientTls } from '@cis490/client';
-import { DEFAULT_RECEIVER_URL, MAX_CLAIM_WAIT_S, MAX_SLOTS, NAME_PATTERN, parseReceiverUrls, WORKER_ID_PATTERN, WORKER_ID_RULE } from '@cis490/contract';
+import { DEFAULT_RECEIVER_URL, MAX_CLAIM_WAIT_S, MAX_SLOTS, NAME_PATTERN, parseReceiverUrls, tokenProblem, WORKER_ID_PATTERN, WORKER_ID_RULE } from '@cis490/contract';
 import { parseTrainerCommand, resolveTrainerArgv } from './trainer-command';
 
 /** A bad setting; the message names the variable (or flag) it came from. */
@@ -106,6 +106,9 @@ export function loadWorkerConfig(
   }
 
   const token = env.CIS490_WORKER_TOKEN?.trim();
+  // Named with its rule, never quoted; the length is the receiver's to judge.
+  const problem = token ? tokenProblem(token, 1) : null;
+  if (problem) throw new ConfigError(`CIS490_WORKER_TOKEN ${problem}`);
   return {
     receiverUrls: receiverUrls(s('CIS490_RECEIVER_URL', '--receiver-url', flags.receiverUrl)),
     workerToken: token ? token : undefined,

@@ -6,4 +6,6 @@ export { LOG_TAIL_MAX_BYTES, keepTail } from './log-tail';
 export * from './manifest-issue';
 export * from './patterns';
 export * from './progress-point';
+export * from './secrets';
+export * from './terminal-text';
 export * from './wire';

@@ -1,4 +1,5 @@
 /** Names on the wire besides the JSON bodies. */
+import { quoteUnlessCredential } from './secrets';
 
 /** Where a worker or the CLI looks for the receiver when nothing says otherwise. */
 export const DEFAULT_RECEIVER_URL = 'http://127.0.0.1:8471';
@@ -19,18 +20,21 @@ export const LOG_SIZE_HEADER = 'x-log-size';
  * trailing slash. Throws an Error whose message says what is wrong.
  */
 export function normalizeReceiverUrl(raw: string): string {
+  const bad = (rule: string) => new Error(`${rule}, got ${quoteUnlessCredential(raw)}`);
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new Error(`must be an http:// or https:// URL, got ${JSON.stringify(raw)}`);
+    throw bad('must be an http:// or https:// URL');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new Error(`must be an http:// or https:// URL, got ${JSON.stringify(raw)}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad('must be an http:// or https:// URL');
+  // The URL is printed (status, errors, the worker's log): a password in it would be too.
+  if (url.username || url.password) {
+    throw new Error(
+      'must not carry a user name or password (user:pass@): the receiver takes tokens from CIS490_WORKER_TOKEN and CIS490_OPERATOR_TOKEN',
+    );
   }
-  if (url.search || url.hash) {
-    throw new Error(`must be an http:// or https:// URL without query or fragment, got ${JSON.stringify(raw)}`);
-  }
+  if (url.search || url.hash) throw bad('must be an http:// or https:// URL without query or fragment');
   return url.href.replace(/\/+$/, '');
 }
 

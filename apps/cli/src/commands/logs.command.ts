@@ -4,10 +4,12 @@ import { jobLog, LOG_GIVE_UP_MS } from '@cis490/client';
 import { CliContext } from '../cli.context';
 import { UsageError } from '../cli.errors';
 import { JOB_ID_ARGUMENT, parsePositiveInt } from '../option-values';
+import { TerminalLogFilter } from '../output/log-filter';
 
 interface LogsOptions {
   follow?: boolean;
   attempt?: number;
+  raw?: boolean;
 }
 
 @Command({
@@ -24,10 +26,21 @@ export class LogsCommand extends CommandRunner {
   async run([id]: string[], opts: LogsOptions): Promise<void> {
     const s = this.cli.session(this.command);
     if (s.json) throw new UsageError('logs prints the log\'s text as it is and has no --json (show --json has the job)');
+    // To a file or a pipe: the bytes as the trainer wrote them, the user's own data. To a terminal:
+    // nothing that acts on it (see TerminalLogFilter), unless --raw says the user wants exactly that.
+    const filter = process.stdout.isTTY && !opts.raw ? new TerminalLogFilter() : undefined;
+    const write = async (out: Buffer | string) => {
+      if (out.length && !process.stdout.write(out)) await once(process.stdout, 'drain');
+    };
     for await (const chunk of jobLog(s.client, id, { attempt: opts.attempt, follow: opts.follow })) {
-      // The bytes as the trainer wrote them: no decoding, so a character split between two reads stays whole.
-      if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+      await write(filter ? filter.write(chunk) : chunk);
     }
+    if (filter) await write(filter.end());
+  }
+
+  @Option({ flags: '--raw', description: 'on a terminal too, print escape sequences as the trainer wrote them' })
+  raw(): boolean {
+    return true;
   }
 
   @Option({ flags: '-f, --follow', description: 'keep printing as the log grows, until the attempt ends (then exit 0)' })
@@ -43,7 +56,9 @@ export class LogsCommand extends CommandRunner {
   @Help('after')
   examples(): string {
     return `
-The log is printed as raw text, so there is no --json. While following, a
+The log is printed as raw text, so there is no --json. On a terminal,
+escape sequences that would act on it (titles, clipboard, clearing the
+screen) are left out; colours stay (--raw prints everything). While following, a
 broken connection is reopened from the last byte printed; after ${LOG_GIVE_UP_MS / 1000} s
 without the receiver the command gives up (exit 3).
 

@@ -1,4 +1,4 @@
-import type { JobDetail, JobView } from '@cis490/contract';
+import { type JobDetail, type JobView, terminalSafeDeep } from '@cis490/contract';
 import { Palette } from '../output/colors';
 import { relativeTime, shortTimestamp } from '../output/relative-time';
 import { renderFields, renderTable } from '../output/table';
@@ -22,7 +22,9 @@ export function describeNeeds(j: JobView): string {
   return needs.length ? needs.join(', ') : 'any worker';
 }
 
-export function formatJobDetail(j: JobDetail, colors: Palette, now: number): string {
+export function formatJobDetail(received: JobDetail, colors: Palette, now: number): string {
+  // What the fleet sends is shown to a person: no escape sequence of a worker's may reach the terminal.
+  const j = terminalSafeDeep(received);
   const fields: [string, string][] = [
     ['id', j.id],
     ['status', `${colorStatus(j.status, colors)} (attempt ${j.attempts} of ${j.max_attempts})`],

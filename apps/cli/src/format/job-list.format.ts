@@ -1,11 +1,13 @@
-import type { JobPage } from '@cis490/contract';
+import { type JobPage, terminalSafeDeep } from '@cis490/contract';
 import { Palette } from '../output/colors';
 import { relativeTime } from '../output/relative-time';
 import { renderTable } from '../output/table';
 import { shortId, truncate } from '../output/text';
 import { colorStatus } from './job-status.format';
 
-export function formatJobList(page: JobPage, limit: number, colors: Palette, now: number): string {
+export function formatJobList(received: JobPage, limit: number, colors: Palette, now: number): string {
+  // What the fleet sends is shown to a person: no escape sequence of a worker's may reach the terminal.
+  const page = terminalSafeDeep(received);
   if (!page.jobs.length) return 'no jobs match';
   const rows = page.jobs.map((j) => [
     shortId(j.id),

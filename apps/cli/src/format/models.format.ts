@@ -1,10 +1,12 @@
-import type { ArtifactRecord } from '@cis490/contract';
+import { type ArtifactRecord, terminalSafeDeep } from '@cis490/contract';
 import { Palette } from '../output/colors';
 import { relativeTime } from '../output/relative-time';
 import { renderTable } from '../output/table';
 import { formatBytes, shortId, truncate } from '../output/text';
 
-export function formatModels(models: ArtifactRecord[], colors: Palette, now: number): string {
+export function formatModels(received: ArtifactRecord[], colors: Palette, now: number): string {
+  // What the fleet sends is shown to a person: no escape sequence of a worker's may reach the terminal.
+  const models = terminalSafeDeep(received);
   if (!models.length) return 'no artifacts match';
   const rows = models.map((m) => [
     shortId(m.sha256),

@@ -1,4 +1,4 @@
-import type { ResultRow, ResultsView } from '@cis490/contract';
+import { type ResultRow, type ResultsView, terminalSafeDeep } from '@cis490/contract';
 import { Palette } from '../output/colors';
 import { shortTimestamp } from '../output/relative-time';
 import { renderTable } from '../output/table';
@@ -19,7 +19,9 @@ const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Num
  * The leaderboard: rank, job, mode, seed, the ranked metric then every other
  * numeric one, each hyper key as a column, and when the job finished.
  */
-export function formatResults(view: ResultsView, asked: { mode?: string; limit: number }, colors: Palette): string {
+export function formatResults(received: ResultsView, asked: { mode?: string; limit: number }, colors: Palette): string {
+  // What the fleet sends is shown to a person: no escape sequence of a worker's may reach the terminal.
+  const view = terminalSafeDeep(received);
   const what = asked.mode ? `${view.model}/${asked.mode}` : view.model;
   const rows = view.results;
   if (!rows.length) return `no completed jobs of ${what} yet`;

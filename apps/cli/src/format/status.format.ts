@@ -1,4 +1,4 @@
-import type { HealthView, JobView, WorkerView } from '@cis490/contract';
+import { type HealthView, type JobView, type WorkerView, terminalSafeDeep } from '@cis490/contract';
 import { Palette } from '../output/colors';
 import { duration, relativeTime } from '../output/relative-time';
 import { renderFields, renderTable } from '../output/table';
@@ -21,7 +21,9 @@ export function recentFailures(failed: JobView[], n = RECENT_FAILURES): JobView[
   return [...failed].sort((a, b) => at(b) - at(a)).slice(0, n);
 }
 
-export function formatStatus(s: FleetStatus, colors: Palette, now: number): string {
+export function formatStatus(received: FleetStatus, colors: Palette, now: number): string {
+  // What the fleet sends is shown to a person: no escape sequence of a worker's may reach the terminal.
+  const s = terminalSafeDeep(received);
   const { health, workers } = s;
   const online = workers.filter((w) => w.online);
   const manifest = health.manifest;

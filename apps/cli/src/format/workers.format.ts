@@ -1,4 +1,4 @@
-import type { WorkerView } from '@cis490/contract';
+import { type WorkerView, terminalSafeDeep } from '@cis490/contract';
 import { Palette } from '../output/colors';
 import { relativeTime } from '../output/relative-time';
 import { renderTable } from '../output/table';
@@ -26,7 +26,9 @@ export function gpuJobs(w: WorkerView): string {
     .join(', ');
 }
 
-export function formatWorkers(workers: WorkerView[], colors: Palette, now: number): string {
+export function formatWorkers(received: WorkerView[], colors: Palette, now: number): string {
+  // What the fleet sends is shown to a person: no escape sequence of a worker's may reach the terminal.
+  const workers = terminalSafeDeep(received);
   if (!workers.length) return 'no worker has been seen yet';
   const rows = workers.map((w) => {
     const c = w.capability;

@@ -1,4 +1,4 @@
-import type { FleetEvent, JobCounts, JobView, WorkerView } from '@cis490/contract';
+import { type FleetEvent, type JobCounts, type JobView, terminalSafeDeep, type WorkerView } from '@cis490/contract';
 
 /** The jobs `watch` shows: those a worker holds. */
 export const isActive = (job: JobView): boolean => job.status === 'claimed' || job.status === 'running';
@@ -21,7 +21,9 @@ export class FleetState {
   readonly workers = new Map<string, WorkerView>();
   readonly jobs = new Map<string, JobView>();
 
-  replace(s: FleetSnapshot): void {
+  /** What is held is only ever shown: it is made terminal-safe as it comes in. */
+  replace(received: FleetSnapshot): void {
+    const s = terminalSafeDeep(received);
     this.counts = s.counts;
     this.workers.clear();
     for (const w of s.workers) this.workers.set(w.worker_id, w);
@@ -30,7 +32,8 @@ export class FleetState {
   }
 
   /** Applies one message; false when it is older than what is held, and so was ignored. */
-  apply(e: FleetEvent): boolean {
+  apply(received: FleetEvent): boolean {
+    const e = terminalSafeDeep(received);
     switch (e.event) {
       case 'counts':
         this.counts = e.data as JobCounts;

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { terminalSafe } from '@cis490/contract';
 import { logUrl } from '../api';
 import { formatBytes } from '../format';
 
@@ -56,7 +57,8 @@ export function LogView({ jobId, attempt, size, live }: { jobId: string; attempt
       const el = pre.current;
       if (!el || !text) return;
       const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
-      el.append(text);
+      // A trainer's colours and progress-bar codes mean nothing here: shown, they are noise.
+      el.append(terminalSafe(text, { multiline: true }));
       if ((el.textContent?.length ?? 0) > KEEP_CHARS) el.textContent = el.textContent!.slice(-KEEP_CHARS / 2);
       if (atBottom) el.scrollTop = el.scrollHeight;
     };

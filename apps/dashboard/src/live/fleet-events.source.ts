@@ -5,6 +5,7 @@
  * reconnects later with `?last_event_id=`, so nothing is missed either way.
  */
 import type { FleetEvent, FleetEventName } from '@cis490/contract';
+import { eventData } from '../answer';
 
 export type StreamState = 'connecting' | 'live' | 'reconnecting';
 
@@ -41,7 +42,7 @@ export function openFleetEvents(onEvent: (event: FleetEvent) => void, onState: (
       source.addEventListener(name, (message) => {
         const { data, lastEventId } = message as MessageEvent<string>;
         if (lastEventId) lastId = lastEventId;
-        onEvent({ id: Number(lastEventId), event: name, data: JSON.parse(data) } as FleetEvent);
+        onEvent({ id: Number(lastEventId), event: name, data: eventData(data) } as FleetEvent);
       });
     }
   };

@@ -2,12 +2,27 @@ import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 import { existsSync } from 'node:fs';
 import { AuthTokens } from '@cis490/auth';
-import { DEFAULT_MAX_LOG_BYTES, DEFAULT_MAX_PROGRESS_POINTS } from '@cis490/contract';
+import { DEFAULT_MAX_LOG_BYTES, DEFAULT_MAX_PROGRESS_POINTS, TOKEN_MIN_LENGTH, TOKEN_PATTERN } from '@cis490/contract';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value.trim()) : value;
 const emptyAsUnset = ({ value }: { value: unknown }) =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/** The token rule of every side (libs/contract), as class-validator constraints. */
+function IsToken(): PropertyDecorator {
+  return (target, key) => {
+    MinLength(TOKEN_MIN_LENGTH, { message: `must be at least ${TOKEN_MIN_LENGTH} characters` })(target, key);
+    Matches(TOKEN_PATTERN, { message: 'must be visible ASCII characters only (no spaces or control characters)' })(target, key);
+  };
+}
+
+/**
+ * Variables whose value is a secret (a token; a database URL may hold a password):
+ * an error names them and the rule they break, never the value, which would end
+ * up in the journal and in whatever ticket quotes it.
+ */
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(['CIS490_OPERATOR_TOKEN', 'CIS490_WORKER_TOKEN', 'CIS490_DATABASE_URL']);
 
 /** The receiver's environment (SPEC §4), validated once at start. */
 class ReceiverEnv {
@@ -23,10 +38,10 @@ class ReceiverEnv {
   @IsString() @MinLength(1)
   CIS490_MANIFEST = 'etc/training_manifest.toml';
 
-  @Transform(emptyAsUnset) @IsOptional() @IsString() @MinLength(8, { message: 'must be at least 8 characters' })
+  @Transform(emptyAsUnset) @IsOptional() @IsString() @IsToken()
   CIS490_OPERATOR_TOKEN?: string;
 
-  @Transform(emptyAsUnset) @IsOptional() @IsString() @MinLength(8, { message: 'must be at least 8 characters' })
+  @Transform(emptyAsUnset) @IsOptional() @IsString() @IsToken()
   CIS490_WORKER_TOKEN?: string;
 
   @Transform(toInt) @IsInt() @Min(1)
@@ -110,7 +125,8 @@ export function loadReceiverConfig(env: NodeJS.ProcessEnv = process.env): Receiv
   );
   const parsed = plainToInstance(ReceiverEnv, known, { exposeDefaultValues: true });
   const problems = validateSync(parsed, { forbidUnknownValues: false }).map(
-    (e) => `${e.property}=${JSON.stringify(e.value)}: ${Object.values(e.constraints ?? {}).join(', ')}`,
+    (e) =>
+      `${e.property}${SECRET_VARIABLES.has(e.property) ? '' : `=${JSON.stringify(e.value)}`}: ${Object.values(e.constraints ?? {}).join(', ')}`,
   );
   const { CIS490_TLS_CERT: cert, CIS490_TLS_KEY: key, CIS490_TLS_CA: ca } = parsed;
   if (Boolean(cert) !== Boolean(key)) {

@@ -4,6 +4,7 @@ import { FORWARD_INTERVAL_MS } from '@cis490/contract';
 import { LogForwarder } from './log.forwarder';
 import { ProgressFile } from './progress-file';
 import { ProgressForwarder } from './progress.forwarder';
+import type { SecretRedactor } from './secret-redactor';
 import { formatBytes, oneLine, WorkerLog } from './worker.log';
 
 export type ForwardingClient = Pick<ReceiverClient, 'appendLog' | 'postProgress'>;
@@ -17,6 +18,8 @@ export interface ForwardingTarget {
   logFile: string;
   /** progress.jsonl, as the trainer appends to it. */
   progressFile: string;
+  /** Applied to every progress point (trainer.log is redacted as it is written). */
+  redactor?: SecretRedactor;
 }
 
 export interface FinishOptions {
@@ -57,7 +60,7 @@ export class ForwardingLoop {
   ) {
     const { jobId, workerId, tag } = target;
     this.logs = new LogForwarder(client, { jobId, workerId, tag, file: target.logFile }, log);
-    this.progressFile = new ProgressFile(target.progressFile);
+    this.progressFile = new ProgressFile(target.progressFile, undefined, target.redactor);
     this.progress = new ProgressForwarder(client, { jobId, workerId, tag, file: this.progressFile }, log);
   }
 

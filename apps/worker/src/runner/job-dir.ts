@@ -51,16 +51,25 @@ export async function prepareJobDir(workDir: string, job: JobView, inputs: JobIn
 }
 
 /**
- * The trainer's environment: the worker's own plus the job's fields (SPEC §5
- * trainer contract), where progress goes (§9), and the GPUs it was given
- * (§10): CUDA_VISIBLE_DEVICES empty for a job given none, so a CPU job never
- * touches a GPU. `gpus` undefined (a receiver that does not hand out GPUs)
- * leaves the worker's own setting.
+ * The worker's own settings (`CIS490_*`): its token, the receiver's URL, its
+ * TLS key, and whatever else of the fleet's its environment holds. None of it
+ * is the trainer's business, and a trainer that prints its environment (a
+ * crash handler, a debug dump) would send it to the receiver, where anyone can
+ * read a job's error and log.
+ */
+const WORKER_SETTING = /^CIS490_/i;
+
+/**
+ * The trainer's environment: the worker's own without its settings (above),
+ * plus the job's fields (SPEC §5 trainer contract), where progress goes (§9),
+ * and the GPUs it was given (§10): CUDA_VISIBLE_DEVICES empty for a job given
+ * none, so a CPU job never touches a GPU. `gpus` undefined (a receiver that
+ * does not hand out GPUs) leaves the worker's own setting.
  */
 export function trainerEnv(base: NodeJS.ProcessEnv, job: JobView, d: JobDir, gpus?: readonly number[]): NodeJS.ProcessEnv {
   const devices = gpus?.join(',');
   return {
-    ...base,
+    ...Object.fromEntries(Object.entries(base).filter(([name]) => !WORKER_SETTING.test(name))),
     ...(devices !== undefined && { CUDA_VISIBLE_DEVICES: devices, CIS490_GPUS: devices }),
     CIS490_JOB_ID: job.id,
     CIS490_JOB_FILE: d.jobFile,

@@ -8,6 +8,7 @@ import type { WorkerConfig } from '../worker.config';
 import { ForwardingLoop } from './forwarding.loop';
 import { HeartbeatLoop } from './heartbeat.loop';
 import { inputDirOf, InvalidMetricsError, JobDir, prepareJobDir, readMetrics, trainerEnv } from './job-dir';
+import { SecretRedactor } from './secret-redactor';
 import { Shutdown } from './shutdown';
 import { TrainerExit, TrainerProcess } from './trainer.process';
 import { formatBytes, formatSeconds, oneLine, shortId, WorkerLog } from './worker.log';
@@ -70,6 +71,8 @@ class JobRun {
   /** The trainer's log and progress on their way to the receiver; set with the trainer. */
   private forwarding?: ForwardingLoop;
   private startedAt = Date.now();
+  /** Whatever of the trainer's reaches the receiver passes through it. */
+  private readonly redactor: SecretRedactor;
 
   constructor(
     claim: ClaimResponse,
@@ -80,6 +83,7 @@ class JobRun {
     private readonly log: WorkerLog,
   ) {
     this.job = claim.job;
+    this.redactor = SecretRedactor.forWorker(config.workerToken, process.env);
     this.inputs = claim.inputs ?? [];
     this.gpus = claim.gpus;
     this.tag = `job ${shortId(claim.job.id)}`;
@@ -120,6 +124,7 @@ class JobRun {
       cwd: dir.dir,
       env: trainerEnv(process.env, job, dir, this.gpus),
       logFile: dir.logFile,
+      redactor: this.redactor,
     });
     this.trainer = trainer;
     this.startedAt = Date.now();
@@ -128,7 +133,7 @@ class JobRun {
 
     this.forwarding = new ForwardingLoop(
       this.client,
-      { jobId: job.id, workerId: this.config.workerId, tag, logFile: dir.logFile, progressFile: dir.progressFile },
+      { jobId: job.id, workerId: this.config.workerId, tag, logFile: dir.logFile, progressFile: dir.progressFile, redactor: this.redactor },
       log,
     );
     this.forwarding.start();
@@ -312,7 +317,9 @@ class JobRun {
   }
 
   /** Reports the failure, waiting out an unreachable receiver (until a shutdown, then one short try). */
-  private async fail(report: Omit<FailRequest, 'worker_id' | 'log_tail'>): Promise<JobOutcome> {
+  private async fail(given: Omit<FailRequest, 'worker_id' | 'log_tail'>): Promise<JobOutcome> {
+    // The trainer's output is redacted as it comes; an error may quote other things (a path, a message).
+    const report = { ...given, error: this.redactor.redact(given.error) };
     this.log.info(`${this.tag} failed: ${oneLine(report.error)}`);
     await this.forwardRest();
     this.beats.stop();
@@ -373,6 +380,8 @@ class JobRun {
 
   private logTail(): { log_tail?: string } {
     const tail = this.trainer?.logTail();
+    // Redacted already as it was printed; this is the belt to those braces.
+    if (tail) return { log_tail: this.redactor.redact(tail) };
     return tail ? { log_tail: tail } : {};
   }
 

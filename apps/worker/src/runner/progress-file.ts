@@ -1,5 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import { MAX_PROGRESS_LINE_BYTES, parseProgressPoint, type ProgressPoint } from '@cis490/contract';
+import type { SecretRedactor } from './secret-redactor';
 
 /** One trainer line as it will be sent: what the receiver keeps of it, with `at`. */
 export interface ReadPoint {
@@ -32,6 +33,8 @@ export class ProgressFile {
   constructor(
     readonly file: string,
     private readonly now: () => Date = () => new Date(),
+    /** A trainer's message or series name could carry a secret: see SecretRedactor. */
+    private readonly redactor?: SecretRedactor,
   ) {}
 
   /** Lines skipped so far: over MAX_PROGRESS_LINE_BYTES, not a JSON object, or a point the receiver would refuse. */
@@ -110,6 +113,7 @@ export class ProgressFile {
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return this.skip('not a JSON object');
     // `at`: the trainer's own time when it gave one, else when the line was read, so a point sent late keeps its time.
+    if (this.redactor) value = this.redactor.redactDeep(value);
     const parsed = parseProgressPoint(value as Record<string, unknown>, this.now().toISOString());
     if (!('point' in parsed)) return this.skip(parsed.field ? `${parsed.field} ${parsed.problem}` : parsed.problem);
     const point = asLine(parsed.point);

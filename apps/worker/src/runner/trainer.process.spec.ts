@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processGone } from '../../../../test/support/processes';
+import { REDACTED, SecretRedactor } from './secret-redactor';
 import { TrainerProcess } from './trainer.process';
 
 async function eventually(check: () => boolean, timeoutMs = 5_000): Promise<boolean> {
@@ -14,7 +15,7 @@ async function eventually(check: () => boolean, timeoutMs = 5_000): Promise<bool
 describe('TrainerProcess', () => {
   let dir: string;
   const started: TrainerProcess[] = [];
-  const start = (script: string, env: NodeJS.ProcessEnv = {}) => {
+  const start = (script: string, env: NodeJS.ProcessEnv = {}, redactor?: SecretRedactor) => {
     const file = join(dir, 'trainer.js');
     writeFileSync(file, script);
     const t = TrainerProcess.start({
@@ -24,6 +25,7 @@ describe('TrainerProcess', () => {
       cwd: dir,
       env: { PATH: process.env.PATH, ...env },
       logFile: join(dir, 'trainer.log'),
+      redactor,
     });
     started.push(t);
     return t;
@@ -54,6 +56,28 @@ describe('TrainerProcess', () => {
     expect(t.stderrLines(1)).toEqual(['fatal: out of memory']);
     expect(t.logTail()).toContain('warming up');
     expect(readFileSync(join(dir, 'trainer.log'), 'utf8')).toBe(t.logTail());
+  });
+
+  it('redacts secrets from the log tail, the stderr lines and trainer.log, even one split across writes', async () => {
+    const secret = 'wk-s3cret-token-value';
+    const t = start(`
+      process.stdout.write('token=${secret.slice(0, 9)}');
+      setTimeout(() => {
+        process.stdout.write('${secret.slice(9)} done\\n');
+        console.error('env: CIS490_WORKER_TOKEN=${secret}');
+        process.stdout.write('ends in a prefix: ${secret.slice(0, 5)}');
+        process.exitCode = 3;
+      }, 200);
+    `, {}, new SecretRedactor([secret]));
+    await t.exited;
+    const log = readFileSync(join(dir, 'trainer.log'), 'utf8');
+    for (const text of [t.logTail(), log, ...t.stderrLines(5)]) expect(text).not.toContain(secret);
+    expect(log).toContain(`token=${REDACTED} done`);
+    expect(t.stderrLines(1)).toEqual([`env: CIS490_WORKER_TOKEN=${REDACTED}`]);
+    // What only looked like the start of a secret comes out once the trainer is gone, last.
+    expect(log).toContain('ends in a prefix: ');
+    expect(log.endsWith(secret.slice(0, 5))).toBe(true);
+    expect(log).toBe(t.logTail());
   });
 
   it('terminates the whole process group, SIGKILLing what ignores SIGTERM after the grace', async () => {

@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, WriteStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { OutputTail } from './output-tail';
+import { RedactingStream, SecretRedactor } from './secret-redactor';
 
 export interface TrainerLaunch {
   /** The trainer's argv; `--job-file` and `--out-dir` are appended. */
@@ -11,13 +12,15 @@ export interface TrainerLaunch {
   cwd: string;
   env: NodeJS.ProcessEnv;
   /**
-   * Everything the trainer prints is also kept here, whole, for the operator
+   * Everything the trainer prints (secrets redacted) is also kept here, whole, for the operator
    * and for the job's log on the receiver: UTF-8 text, each stream decoded on
    * its own (a character split across two reads of stdout stays whole even when
    * stderr wrote in between; bytes that are not UTF-8 become U+FFFD), so every
    * byte offset in the file is one the receiver counts the same way.
    */
   logFile?: string;
+  /** Applied to everything the trainer prints before it is kept anywhere: tails, log file, error. */
+  redactor?: SecretRedactor;
 }
 
 export interface TrainerExit {
@@ -48,10 +51,13 @@ export class TrainerProcess {
   private readonly stderr = new OutputTail(STDERR_TAIL_BYTES);
   private readonly log?: WriteStream;
   private readonly decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+  private readonly redacting: { stdout: RedactingStream; stderr: RedactingStream };
   private exitInfo?: TrainerExit;
 
   private constructor(launch: TrainerLaunch) {
     const [program, ...args] = launch.argv;
+    const redactor = launch.redactor ?? new SecretRedactor([]);
+    this.redacting = { stdout: redactor.stream(), stderr: redactor.stream() };
     if (launch.logFile) {
       this.log = createWriteStream(launch.logFile);
       this.log.on('error', () => undefined); // the log is a convenience; a full disk must not stop the job
@@ -111,11 +117,25 @@ export class TrainerProcess {
   }
 
   private record(chunk: Buffer, isStderr: boolean): void {
-    this.output.push(chunk);
-    if (isStderr) this.stderr.push(chunk);
-    if (this.log) {
-      const text = this.decoders[isStderr ? 'stderr' : 'stdout'].write(chunk);
-      if (text) this.log.write(text);
+    const stream = isStderr ? 'stderr' : 'stdout';
+    this.keep(this.redacting[stream].write(this.decoders[stream].write(chunk)), isStderr);
+  }
+
+  /** Text as it may leave the host: decoded, and with the secrets replaced. */
+  private keep(text: string, isStderr: boolean): void {
+    if (!text) return;
+    const bytes = Buffer.from(text, 'utf8');
+    this.output.push(bytes);
+    if (isStderr) this.stderr.push(bytes);
+    this.log?.write(text);
+  }
+
+  /** The pipes are closed: what the decoders and redactors held back is kept now. */
+  private flush(): void {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      // A stream that ended inside a character: what is left of it becomes U+FFFD.
+      const rest = this.redacting[stream].write(this.decoders[stream].end()) + this.redacting[stream].end();
+      this.keep(rest, stream === 'stderr');
     }
   }
 
@@ -130,6 +150,7 @@ export class TrainerProcess {
     // forgot) would hold GPU memory and the pipes: end it.
     if (!exit.spawnError) this.signalGroup('SIGKILL');
     await this.drain();
+    this.flush();
     await this.closeLog();
     return exit;
   }
@@ -138,12 +159,9 @@ export class TrainerProcess {
   private async closeLog(): Promise<void> {
     const log = this.log;
     if (!log || log.closed) return;
-    // A stream that ended inside a character: what is left of it becomes U+FFFD.
-    const rest = this.decoders.stdout.end() + this.decoders.stderr.end();
     await new Promise<void>((resolve) => {
       log.once('close', () => resolve());
-      if (rest) log.end(rest);
-      else log.end();
+      log.end();
     });
   }
 
