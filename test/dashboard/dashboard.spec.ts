@@ -236,6 +236,8 @@ describeInBrowser('the dashboard in Chromium, live against a receiver (SPEC §9)
     await open('/dashboard/results');
     await page.waitForURL(/model=gbt/);
     const rows = page.locator('table.results tbody tr');
+    const firstRowIs = (id: string) =>
+      page.locator(`table.results tbody tr:first-child[data-job="${id}"]`).waitFor({ timeout: 10_000 });
     await waitText(page.locator('table.results tbody'), e.id.slice(0, 8));
     expect(await rows.count()).toBe(2);
     expect(await rows.first().getAttribute('data-job')).toBe(job.a.id);
@@ -245,11 +247,12 @@ describeInBrowser('the dashboard in Chromium, live against a receiver (SPEC §9)
     await page.locator('th button.sort', { hasText: 'loss' }).click();
     await page.waitForURL(/metric=loss/);
     await waitText(page.locator('th[aria-sort="descending"]'), 'loss');
-    expect(await rows.first().getAttribute('data-job')).toBe(e.id);
+    // The header turns at the click; the rows once the receiver has answered in the new order.
+    await firstRowIs(e.id);
     await page.locator('th button.sort', { hasText: 'loss' }).click();
     await page.waitForURL(/order=asc/);
     await waitText(page.locator('th[aria-sort="ascending"]'), 'loss');
-    expect(await rows.first().getAttribute('data-job')).toBe(job.a.id);
+    await firstRowIs(job.a.id);
 
     const f = await labA.claim();
     await labA.complete(f.id, { accuracy: 0.8, loss: 0.1 });

@@ -33,6 +33,13 @@ export interface SqlDialect {
    * then records its event in the same statement, one round trip fewer.
    */
   readonly writableWith: boolean;
+  /**
+   * A statement that, run first in a transaction, makes the transactions
+   * that run it with the same `key` one at a time, across every connection
+   * and receiver (PostgreSQL's transaction advisory lock); null where writes
+   * are one at a time anyway (SQLite).
+   */
+  serialize(key: number): string | null;
 }
 
 export const SQLITE: SqlDialect = {
@@ -44,6 +51,7 @@ export const SQLITE: SqlDialect = {
   forUpdate: '',
   refreshStatistics: () => null,
   writableWith: false,
+  serialize: () => null,
 };
 
 export const POSTGRES: SqlDialect = {
@@ -55,5 +63,6 @@ export const POSTGRES: SqlDialect = {
   forUpdate: ' FOR UPDATE',
   // Inside the transaction that inserted them, ANALYZE counts its own new rows.
   refreshStatistics: (table) => `ANALYZE ${table}`,
+  serialize: (key) => `SELECT pg_advisory_xact_lock(${Math.trunc(key)})`,
   writableWith: true,
 };

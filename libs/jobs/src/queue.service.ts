@@ -66,6 +66,8 @@ const ACTIVE: readonly JobStatus[] = ['claimed', 'running'];
  * than this is in a loop, and from then on each release uses an attempt.
  */
 export const FREE_RELEASES = 10;
+/** The advisory lock reloads take on PostgreSQL: any fixed number, the same for every receiver. */
+const RELOAD_LOCK_KEY = 4_900_012;
 
 /** A short form of a job id for messages; long enough to be a usable prefix. */
 const short = (id: string) => `${id.slice(0, 12)}…`;
@@ -387,6 +389,9 @@ export class QueueService {
   async reload(manifest: Manifest, andThen?: (sql: Sql) => Promise<void>): Promise<Omit<ReloadResult, 'warnings'>> {
     const changed: string[] = [];
     const result = await this.db.write(async (sql) => {
+      // Receivers sharing a database reload one at a time, each comparing with what the last one wrote.
+      const oneAtATime = this.db.dialect.serialize(RELOAD_LOCK_KEY);
+      if (oneAtATime) await sql.rows(oneAtATime);
       changed.length = 0;
       const now = this.now();
       const known = new Map((await this.repo.findAllSettings(sql)).map((r) => [r.id, r]));
