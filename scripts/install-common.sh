@@ -236,19 +236,26 @@ ensure_owned_tree() {
   run chown -R "$owner:$(group_of "$owner")" "$dir"
 }
 
+# DEST already holds what it should: CHANGED=0, and its mode and owner are
+# repaired if they drifted.
+keep_file() {
+  local dest=$1 mode=$2 owner=$3 group=$4
+  CHANGED=0
+  if [[ $(stat -c '%a %U %G' -- "$dest") == "${mode#0} $owner $group" ]]; then
+    note "unchanged: $dest"
+  else
+    run chown "$owner:$group" "$dest"
+    run chmod "$mode" "$dest"
+  fi
+}
+
 # Writes CONTENT (plus a final newline) to DEST only when it differs, and
 # repairs mode/owner either way. Sets CHANGED.
 install_file() {
   local dest=$1 mode=$2 owner=$3 content=$4 group
   group=$(group_of "$owner")
   if [[ -f $dest && -r $dest ]] && cmp -s -- "$dest" <(printf '%s\n' "$content"); then
-    CHANGED=0
-    if [[ $(stat -c '%a %U %G' -- "$dest") == "${mode#0} $owner $group" ]]; then
-      note "unchanged: $dest"
-    else
-      run chown "$owner:$group" "$dest"
-      run chmod "$mode" "$dest"
-    fi
+    keep_file "$dest" "$mode" "$owner" "$group"
     return
   fi
   CHANGED=1
@@ -384,13 +391,7 @@ install_copy() {
   local src=$1 dest=$2 mode=$3 owner=$4 group
   group=$(group_of "$owner")
   if [[ -f $dest && -r $dest ]] && cmp -s -- "$src" "$dest"; then
-    CHANGED=0
-    if [[ $(stat -c '%a %U %G' -- "$dest") == "${mode#0} $owner $group" ]]; then
-      note "unchanged: $dest"
-    else
-      run chown "$owner:$group" "$dest"
-      run chmod "$mode" "$dest"
-    fi
+    keep_file "$dest" "$mode" "$owner" "$group"
     return
   fi
   CHANGED=1
