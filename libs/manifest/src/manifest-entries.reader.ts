@@ -1,14 +1,13 @@
 import { effectiveConstraints } from './eligibility';
+import { DEFAULTABLE } from './manifest-sections.reader';
 import { HyperAxis, HyperSchema, readAxisValues, readHyper, readHyperAxes } from './hyper.values';
 import {
   checkKeys,
   describe,
   Issues,
   keyPath,
-  readAfter,
   readAmount,
   readBool,
-  readExitCodes,
   readHostname,
   readInt,
   readList,
@@ -111,16 +110,18 @@ function readCommon(table: TomlTable, path: string, issues: Issues, ctx: EntryCo
   const min_vram_gib = field(table, 'min_vram_gib', path, (v, p) => readAmount(v, p, issues), 0);
   const min_ram_gib = field(table, 'min_ram_gib', path, (v, p) => readAmount(v, p, issues), 0);
   const allowed_hosts = field(table, 'allowed_hosts', path, (v, p) => hostList(v, p), []);
-  const priority = field(table, 'priority', path, (v, p) => readInt(v, p, issues), ctx.defaults.priority);
-  const max_attempts = field(table, 'max_attempts', path, (v, p) => readInt(v, p, issues, 1), ctx.defaults.max_attempts);
-  const timeout_s = field(table, 'timeout_s', path, (v, p) => readInt(v, p, issues, 0), ctx.defaults.timeout_s);
-  const d = ctx.defaults;
-  const gpus = field<number | null>(table, 'gpus', path, (v, p) => readInt(v, p, issues, 0), d.gpus);
-  const exitCodes = field(table, 'retry_on_exit_codes', path, (v, p) => readExitCodes(v, p, issues), d.retry_on_exit_codes);
-  const backoff = field(table, 'retry_backoff_s', path, (v, p) => readInt(v, p, issues, 0), d.retry_backoff_s);
-  const backoffMax = field(table, 'retry_backoff_max_s', path, (v, p) => readInt(v, p, issues, 0), d.retry_backoff_max_s);
-  const name = field<string | null>(table, 'name', path, (v, p) => readName(v, p, issues, 'job'), d.name);
-  const after = field(table, 'after', path, (v, p) => readAfter(v, p, issues), d.after);
+  // The keys [defaults] may set: read by the same rules, falling back to [defaults].
+  const defaultable = <K extends keyof ManifestDefaults>(key: K) =>
+    field<ManifestDefaults[K]>(table, key, path, (v, p) => DEFAULTABLE[key](v, p, issues), ctx.defaults[key]);
+  const priority = defaultable('priority');
+  const max_attempts = defaultable('max_attempts');
+  const timeout_s = defaultable('timeout_s');
+  const gpus = defaultable('gpus');
+  const exitCodes = defaultable('retry_on_exit_codes');
+  const backoff = defaultable('retry_backoff_s');
+  const backoffMax = defaultable('retry_backoff_max_s');
+  const name = defaultable('name');
+  const after = defaultable('after');
   if (issues.count !== before) return undefined;
   return {
     path,

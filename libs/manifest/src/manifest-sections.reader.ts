@@ -32,6 +32,21 @@ export const BUILTIN_DEFAULTS: Readonly<ManifestDefaults> = {
   after: [],
 };
 
+/** How each key `[defaults]` may set is read, in `[defaults]` and in a `[[jobs]]` or `[[sweeps]]` entry alike. */
+export const DEFAULTABLE: {
+  [K in keyof ManifestDefaults]: (value: TomlValue, path: string, issues: Issues) => ManifestDefaults[K] | undefined;
+} = {
+  max_attempts: (v, p, issues) => readInt(v, p, issues, 1),
+  priority: (v, p, issues) => readInt(v, p, issues),
+  timeout_s: (v, p, issues) => readInt(v, p, issues, 0),
+  gpus: (v, p, issues) => readInt(v, p, issues, 0),
+  retry_on_exit_codes: readExitCodes,
+  retry_backoff_s: (v, p, issues) => readInt(v, p, issues, 0),
+  retry_backoff_max_s: (v, p, issues) => readInt(v, p, issues, 0),
+  name: (v, p, issues) => readName(v, p, issues, 'job'),
+  after: readAfter,
+};
+
 export const DEFAULTS_KEYS = [
   'max_attempts',
   'priority',
@@ -51,18 +66,10 @@ export function readDefaults(value: TomlValue | undefined, issues: Issues): Mani
   const table = readTable(value, 'defaults', issues);
   if (!table) return defaults;
   checkKeys(table, DEFAULTS_KEYS, 'defaults', issues);
-  const read = <K extends keyof ManifestDefaults>(key: K, reader: (v: TomlValue, p: string) => ManifestDefaults[K] | undefined) => {
-    if (table[key] !== undefined) defaults[key] = reader(table[key], `defaults.${key}`) ?? defaults[key];
+  const read = <K extends keyof ManifestDefaults>(key: K) => {
+    if (table[key] !== undefined) defaults[key] = DEFAULTABLE[key](table[key], `defaults.${key}`, issues) ?? defaults[key];
   };
-  read('max_attempts', (v, p) => readInt(v, p, issues, 1));
-  read('priority', (v, p) => readInt(v, p, issues));
-  read('timeout_s', (v, p) => readInt(v, p, issues, 0));
-  read('gpus', (v, p) => readInt(v, p, issues, 0));
-  read('retry_on_exit_codes', (v, p) => readExitCodes(v, p, issues));
-  read('retry_backoff_s', (v, p) => readInt(v, p, issues, 0));
-  read('retry_backoff_max_s', (v, p) => readInt(v, p, issues, 0));
-  read('name', (v, p) => readName(v, p, issues, 'job'));
-  read('after', (v, p) => readAfter(v, p, issues));
+  for (const key of DEFAULTS_KEYS) read(key);
   return defaults;
 }
 
