@@ -1,5 +1,5 @@
 import { effectiveConstraints } from './eligibility';
-import { DEFAULTABLE } from './manifest-sections.reader';
+import { DEFAULTABLE, DEFAULTS_KEYS } from './manifest-sections.reader';
 import { HyperAxis, HyperSchema, readAxisValues, readHyper, readHyperAxes } from './hyper.values';
 import {
   checkKeys,
@@ -31,16 +31,9 @@ export const ENTRY_KEYS = [
   'min_vram_gib',
   'min_ram_gib',
   'allowed_hosts',
-  'priority',
-  'max_attempts',
-  'timeout_s',
-  'gpus',
-  'retry_on_exit_codes',
-  'retry_backoff_s',
-  'retry_backoff_max_s',
-  'name',
-  'after',
-] as const;
+  // An entry may set anything [defaults] sets, for itself.
+  ...DEFAULTS_KEYS,
+];
 
 /** What every job of an entry shares: all but mode, seed and hyper. */
 export interface EntryCommon {

@@ -47,17 +47,8 @@ export const DEFAULTABLE: {
   after: readAfter,
 };
 
-export const DEFAULTS_KEYS = [
-  'max_attempts',
-  'priority',
-  'timeout_s',
-  'gpus',
-  'retry_on_exit_codes',
-  'retry_backoff_s',
-  'retry_backoff_max_s',
-  'name',
-  'after',
-] as const;
+/** The keys `[defaults]` takes. */
+export const DEFAULTS_KEYS = Object.keys(DEFAULTABLE) as (keyof ManifestDefaults)[];
 
 /** `[defaults]`; a bad value is reported and the built-in default used so later checks go on. */
 export function readDefaults(value: TomlValue | undefined, issues: Issues): ManifestDefaults {
