@@ -1,6 +1,6 @@
 import { OPERATOR_TOKEN_HEADER } from '@cis490/contract';
 import type { AuthTokens } from './auth.options';
-import { tokenMatches } from './token';
+import { bearerToken, tokenMatches } from './token';
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -14,9 +14,7 @@ type Headers = Record<string, string | string[] | undefined>;
  */
 export function mayReadBody(headers: Headers, tokens: AuthTokens): boolean {
   if (!tokens.workerToken) return true;
-  const auth = headers.authorization;
-  const bearer = typeof auth === 'string' ? /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim() : undefined;
-  if (tokenMatches(bearer, tokens.workerToken)) return true;
+  if (tokenMatches(bearerToken(headers.authorization), tokens.workerToken)) return true;
   const operator = headers[OPERATOR_TOKEN_HEADER];
   return !!tokens.operatorToken && typeof operator === 'string' && tokenMatches(operator, tokens.operatorToken);
 }

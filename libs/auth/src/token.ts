@@ -10,3 +10,9 @@ export function tokenMatches(presented: string | undefined, expected: string): b
   const b = createHash('sha256').update(expected).digest();
   return timingSafeEqual(a, b);
 }
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined when the header is absent or of another kind. */
+export function bearerToken(authorization: unknown): string | undefined {
+  if (typeof authorization !== 'string') return undefined;
+  return /^Bearer\s+(.+)$/i.exec(authorization)?.[1]?.trim();
+}

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
 import { AuthTokens } from './auth.options';
 import { header } from './operator.guard';
-import { tokenMatches } from './token';
+import { bearerToken, tokenMatches } from './token';
 
 /** Worker endpoints: when `CIS490_WORKER_TOKEN` is set, `Authorization: Bearer <token>` must match. */
 @Injectable()
@@ -11,10 +11,9 @@ export class WorkerGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const expected = this.tokens.workerToken;
     if (!expected) return true;
-    const auth = header(context, 'authorization');
-    const match = auth ? /^Bearer\s+(.+)$/i.exec(auth) : null;
-    if (!match) throw new UnauthorizedException('missing Authorization: Bearer <worker token> header');
-    if (!tokenMatches(match[1].trim(), expected)) throw new UnauthorizedException('wrong worker token');
+    const presented = bearerToken(header(context, 'authorization'));
+    if (presented === undefined) throw new UnauthorizedException('missing Authorization: Bearer <worker token> header');
+    if (!tokenMatches(presented, expected)) throw new UnauthorizedException('wrong worker token');
     return true;
   }
 }
