@@ -1,7 +1,7 @@
 import type { OnModuleDestroy } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { Db, type Sql } from './db';
-import { PostgresNotifications } from './postgres.notifications';
+import { type PgListener, PostgresNotifications } from './postgres.notifications';
 import { POSTGRES } from './sql-dialect';
 
 /**
@@ -36,6 +36,7 @@ interface PgPool {
 }
 interface PgModule {
   Pool: new (options: Record<string, unknown>) => PgPool;
+  Client: new (options: Record<string, unknown>) => PgListener;
 }
 
 /**
@@ -61,11 +62,15 @@ export class PostgresExecutor extends Db implements OnModuleDestroy {
 
   constructor(dataSource: DataSource) {
     super();
-    this.notifications = new PostgresNotifications(dataSource);
     const driver = dataSource.driver as unknown as { postgres: PgModule; master: PgPool };
     const settings = driver.master.options;
     // The password is not enumerable there (kept out of logs), so it is copied by name.
-    this.pool = new driver.postgres.Pool({ ...settings, password: settings.password, max: POOL_SIZE, pipeline: true });
+    const connection = { ...settings, password: settings.password };
+    this.pool = new driver.postgres.Pool({ ...connection, max: POOL_SIZE, pipeline: true });
+    this.notifications = new PostgresNotifications(
+      () => new driver.postgres.Client(connection),
+      (sql, params) => this.read((statements) => statements.rows(sql, params)),
+    );
     // An idle connection the server dropped is replaced on the next connect; without a listener it would crash the process.
     this.pool.on('error', () => undefined);
   }

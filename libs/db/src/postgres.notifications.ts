@@ -1,10 +1,8 @@
 import { Logger } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { Notifications } from './notifications';
 
 /** What this file uses of node-postgres' Client. */
-interface PgClient {
+export interface PgListener {
   connect(): Promise<void>;
   query(sql: string): Promise<unknown>;
   end(): Promise<void>;
@@ -17,21 +15,25 @@ interface PgClient {
 const RECONNECT_MS = [250, 1_000, 2_000, 5_000];
 
 /**
- * `LISTEN`/`NOTIFY` on PostgreSQL. Notifications go through the pool like
- * any statement; listening holds one connection of its own (a pooled one
- * would be handed to other work), made again whenever it drops.
+ * `LISTEN`/`NOTIFY` on PostgreSQL. Notifications go through the executor's
+ * pool like any statement (`send`); listening holds one connection of its own
+ * (`connection` makes it: a pooled one would be handed to other work), made
+ * again whenever it drops.
  */
 export class PostgresNotifications implements Notifications {
   private readonly logger = new Logger('Notifications');
   private readonly channels = new Map<string, { onMessage: (payload: string) => void; onGap: () => void }>();
-  private client: PgClient | null = null;
+  private client: PgListener | null = null;
   private closed = false;
   private reconnect?: NodeJS.Timeout;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly connection: () => PgListener,
+    private readonly send: (sql: string, params: unknown[]) => Promise<unknown>,
+  ) {}
 
   async notify(channel: string, payload: string): Promise<void> {
-    await this.dataSource.query('SELECT pg_notify($1, $2)', [channel, payload]);
+    await this.send('SELECT pg_notify($1, $2)', [channel, payload]);
   }
 
   async listen(channel: string, onMessage: (payload: string) => void, onGap: () => void): Promise<void> {
@@ -50,9 +52,7 @@ export class PostgresNotifications implements Notifications {
   }
 
   private async connect(attempt: number): Promise<void> {
-    const driver = this.dataSource.driver as PostgresDriver;
-    const { url } = this.dataSource.options as { url?: string };
-    const client: PgClient = new driver.postgres.Client({ connectionString: url });
+    const client = this.connection();
     const lost = (err?: Error) => {
       if (this.client !== client) return;
       this.client = null;
