@@ -77,6 +77,21 @@ class FakeWorker {
 const waitText = (locator: Locator, text: string | RegExp, timeout = 10_000) =>
   locator.filter({ hasText: text }).first().waitFor({ timeout });
 
+/**
+ * Waits until `locator` matches exactly `count` elements: rows are replaced
+ * when the receiver's answer to a new filter or order arrives, a moment after
+ * the URL and headers change. Fails after `timeout`, saying how many it saw.
+ */
+async function waitCount(locator: Locator, count: number, timeout = 10_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  let seen = await locator.count();
+  while (seen !== count && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    seen = await locator.count();
+  }
+  expect(seen).toBe(count);
+}
+
 /** A mark the page keeps until it reloads: a change seen with it still there came live. (Strings: run in the page.) */
 const markPage = (page: Page) => page.evaluate('window.__notReloaded = true');
 const stillSamePage = (page: Page) => page.evaluate('window.__notReloaded === true');
@@ -155,11 +170,11 @@ describeInBrowser('the dashboard in Chromium, live against a receiver (SPEC §9)
     await open('/dashboard/jobs');
     const rows = page.locator('table.jobs tbody tr');
     await waitText(page.locator('.pager'), `1–100 of ${TOTAL}`);
-    expect(await rows.count()).toBe(100);
+    await waitCount(rows, 100);
     await page.getByRole('link', { name: /Next 100/ }).click();
     await waitText(page.locator('.pager'), `101–${TOTAL} of ${TOTAL}`);
     expect(new URL(page.url()).searchParams.get('cursor')).toBeTruthy();
-    expect(await rows.count()).toBe(TOTAL - 100);
+    await waitCount(rows, TOTAL - 100);
     await page.getByRole('button', { name: /Previous/ }).click();
     await waitText(page.locator('.pager'), `1–100 of ${TOTAL}`);
 
@@ -171,7 +186,7 @@ describeInBrowser('the dashboard in Chromium, live against a receiver (SPEC §9)
     await page.waitForURL(/worker_id=lab-a/);
     await rows.first().waitFor();
     await waitText(page.locator('table.jobs tbody'), job.a.id.slice(0, 8));
-    expect(await rows.count()).toBe(1);
+    await waitCount(rows, 1);
     await markPage(page);
 
     await labA.complete(job.a.id, { accuracy: 0.91, loss: 0.21 });
@@ -239,7 +254,7 @@ describeInBrowser('the dashboard in Chromium, live against a receiver (SPEC §9)
     const firstRowIs = (id: string) =>
       page.locator(`table.results tbody tr:first-child[data-job="${id}"]`).waitFor({ timeout: 10_000 });
     await waitText(page.locator('table.results tbody'), e.id.slice(0, 8));
-    expect(await rows.count()).toBe(2);
+    await waitCount(rows, 2);
     expect(await rows.first().getAttribute('data-job')).toBe(job.a.id);
     expect(await page.locator('table.results thead').textContent()).toMatch(/accuracy.*loss.*Mode.*Seed.*learning_rate.*max_depth/);
     await markPage(page);
