@@ -51,6 +51,15 @@ describe('receiver limits on slow and unauthenticated clients', () => {
     expect(answer).toMatch(/needs the worker token/);
   });
 
+  it('answers a read that carries a body as any read (it is never read), and still closes it at the deadline', async () => {
+    const started = Date.now();
+    const { closed } = await partialRequest(head('GET', '/v1/jobs', 1024 * 1024), '{"a":"');
+    const answer = await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 200/);
+    expect(answer).toMatch(/"counts":/);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it('closes a JSON body that does not arrive whole within the request timeout', async () => {
     const started = Date.now();
     const { closed } = await partialRequest(

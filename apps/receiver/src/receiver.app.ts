@@ -63,6 +63,10 @@ export async function createReceiverApp(
     },
   );
 
+  // Every body is JSON or a bundle. Fastify's own text/plain parser would hand a string to
+  // validation, answered 400 about every field, where 415 names what is wrong.
+  adapter.getInstance().removeContentTypeParser('text/plain');
+
   // Plain lines under journald; colours only on a terminal.
   const logger =
     options.logger ??

@@ -10,7 +10,7 @@ import { JobsModule } from '@cis490/jobs';
 import { ManifestModule } from '@cis490/manifest';
 import { ReceiverConfig } from './config/receiver.config';
 import { DashboardModule } from './dashboard/dashboard.module';
-import { DomainErrorFilter } from './domain-error.filter';
+import { ErrorAnswerFilter } from './error-answer.filter';
 import { EventsController } from './events/events.controller';
 import { EventsService } from './events/events.service';
 import { HealthController } from './health.controller';
@@ -80,7 +80,7 @@ export class ReceiverModule {
       providers: [
         { provide: ReceiverConfig, ...fromConfig((c) => c) },
         { provide: AuthTokens, useExisting: ReceiverConfig },
-        { provide: APP_FILTER, useClass: DomainErrorFilter },
+        { provide: APP_FILTER, useClass: ErrorAnswerFilter },
         OperatorGuard,
         WorkerGuard,
         CertificateIdentityGuard,

@@ -3,6 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { mayReadBody } from '@cis490/auth';
 import type { ReceiverConfig } from './config/receiver.config';
 
+/** Methods whose routes never read a body: public reads, answered as documented whatever they carry. */
+const IGNORES_BODY = new Set(['GET', 'HEAD']);
+
 const carriesBody = (raw: IncomingMessage) =>
   (raw.headers['content-length'] !== undefined && raw.headers['content-length'] !== '0') ||
   raw.headers['transfer-encoding'] !== undefined;
@@ -21,7 +24,7 @@ export function limitRequests(fastify: FastifyInstance, config: ReceiverConfig, 
   fastify.addHook('onRequest', async (request, reply) => {
     const raw = request.raw;
     if (!carriesBody(raw)) return;
-    if (!mayReadBody(request.headers, config)) {
+    if (!IGNORES_BODY.has(request.method) && !mayReadBody(request.headers, config)) {
       // Closing the connection spares reading a body nobody will use.
       return reply.header('connection', 'close').code(401).send({
         statusCode: 401,
