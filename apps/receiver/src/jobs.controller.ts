@@ -1,18 +1,13 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
-import {
-  ApiBearerAuth, ApiBody, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse,
-  ApiOperation, ApiSecurity, ApiTags, ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBody, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { CertificateIdentityGuard, OperatorGuard, WorkerGuard } from '@cis490/auth';
 import type { ClaimResponse, HeartbeatResponse, JobDetail, JobPage, JobView } from '@cis490/contract';
 import { HeldClaims, QueueService } from '@cis490/jobs';
 import {
   ClaimAnswerDto, ClaimDto, ClaimQueryDto, CompleteDto, FailDto, HeartbeatAnswerDto, HeartbeatDto, JobDetailDto, JobDto, JobPageDto,
   ListJobsQueryDto, RequeueDto,
 } from './dto/job.dto';
-
-const ID = 'a job id or a unique prefix of at least 8 hex characters';
+import { JOB, OperatorEndpoint, QUERY, ReadEndpoint, WorkerEndpoint } from './openapi/endpoint.decorators';
 
 /**
  * Aborts when the worker hangs up: a worker that left while its claim was
@@ -35,8 +30,7 @@ export class JobsController {
 
   @Post('job/claim')
   @HttpCode(200)
-  @UseGuards(WorkerGuard, CertificateIdentityGuard)
-  @ApiBearerAuth()
+  @WorkerEndpoint(QUERY)
   @ApiOperation({
     summary: 'Claim the first eligible job (worker)',
     description: 'With wait_s, a claim that finds nothing is held until a job becomes eligible for this worker (200 at once) or wait_s runs out (204).',
@@ -55,11 +49,11 @@ export class JobsController {
 
   @Post('job/:id/heartbeat')
   @HttpCode(200)
-  @UseGuards(WorkerGuard, CertificateIdentityGuard)
-  @ApiBearerAuth()
+  @WorkerEndpoint(JOB, {
+    409: { type: HeartbeatAnswerDto, description: 'no longer this worker’s job: cancel: true, stop the trainer' },
+  })
   @ApiOperation({ summary: 'Report that the job is alive (worker)' })
   @ApiOkResponse({ type: HeartbeatAnswerDto })
-  @ApiConflictResponse({ type: HeartbeatAnswerDto, description: 'no longer this worker’s job: cancel: true, stop the trainer' })
   async heartbeat(
     @Param('id') id: string,
     @Body() dto: HeartbeatDto,
@@ -72,51 +66,46 @@ export class JobsController {
 
   @Post('job/:id/complete')
   @HttpCode(200)
-  @UseGuards(WorkerGuard, CertificateIdentityGuard)
-  @ApiBearerAuth()
+  @WorkerEndpoint(JOB, {
+    409: { description: 'not this worker’s job, or not claimed/running' },
+    422: { description: 'no such artifact uploaded for this job' },
+  })
   @ApiOperation({ summary: 'Complete a job with its uploaded bundle (worker)' })
   @ApiOkResponse({ type: JobDto })
-  @ApiConflictResponse({ description: 'not this worker’s job, or not claimed/running' })
-  @ApiUnprocessableEntityResponse({ description: 'no such artifact uploaded for this job' })
   async complete(@Param('id') id: string, @Body() dto: CompleteDto): Promise<JobView> {
     return this.queue.complete(id, dto);
   }
 
   @Post('job/:id/fail')
   @HttpCode(200)
-  @UseGuards(WorkerGuard, CertificateIdentityGuard)
-  @ApiBearerAuth()
+  @WorkerEndpoint(JOB, { 409: { description: 'not this worker’s job, or not claimed/running' } })
   @ApiOperation({ summary: 'Report a failed attempt, or release the job on shutdown (worker)' })
   @ApiOkResponse({ type: JobDto })
-  @ApiConflictResponse({ description: 'not this worker’s job' })
   async fail(@Param('id') id: string, @Body() dto: FailDto): Promise<JobView> {
     return this.queue.fail(id, dto);
   }
 
   @Post('job/:id/cancel')
   @HttpCode(200)
-  @UseGuards(OperatorGuard)
-  @ApiSecurity('operator')
+  @OperatorEndpoint(JOB, { 409: { description: 'the job is completed' } })
   @ApiOperation({ summary: 'Cancel a job (operator)' })
   @ApiOkResponse({ type: JobDto })
-  @ApiConflictResponse({ description: 'the job is completed' })
   cancel(@Param('id') id: string): Promise<JobView> {
     return this.queue.cancel(id);
   }
 
   @Post('job/:id/requeue')
   @HttpCode(200)
-  @UseGuards(OperatorGuard)
-  @ApiSecurity('operator')
+  @OperatorEndpoint(JOB, { 409: { description: 'the job is claimed or running, or completed without force' } })
   @ApiOperation({ summary: 'Put a failed or cancelled job (completed: force) back to pending (operator)' })
   @ApiBody({ type: RequeueDto, required: false })
   @ApiOkResponse({ type: JobDto })
-  @ApiConflictResponse({ description: 'the job is claimed or running, or completed without force' })
   requeue(@Param('id') id: string, @Body() dto: RequeueDto = {}): Promise<JobView> {
     return this.queue.requeue(id, dto?.force ?? false);
   }
 
   @Get('jobs')
+  @ReadEndpoint(QUERY)
   @ApiOperation({ summary: 'List jobs, a page at a time, with counts by status' })
   @ApiOkResponse({ type: JobPageDto })
   list(@Query() query: ListJobsQueryDto): Promise<JobPage> {
@@ -124,10 +113,9 @@ export class JobsController {
   }
 
   @Get('job/:id')
+  @ReadEndpoint(JOB)
   @ApiOperation({ summary: 'One job with its events and, when pending, why no online worker takes it' })
   @ApiOkResponse({ type: JobDetailDto })
-  @ApiNotFoundResponse({ description: `no job matches; ${ID}` })
-  @ApiConflictResponse({ description: 'the prefix matches several jobs (listed in matches)' })
   get(@Param('id') id: string): Promise<JobDetail> {
     return this.queue.get(id);
   }

@@ -1,9 +1,9 @@
-import { Controller, HttpCode, Post, UnprocessableEntityException, UseGuards } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
-import { OperatorGuard } from '@cis490/auth';
+import { Controller, HttpCode, Post, UnprocessableEntityException } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { ReloadResult } from '@cis490/contract';
 import { ManifestLoader } from '@cis490/jobs';
 import { ReloadRejectedDto, ReloadResultDto } from './dto/manifest.dto';
+import { OperatorEndpoint } from './openapi/endpoint.decorators';
 
 @ApiTags('manifest')
 @Controller('v1/manifest')
@@ -12,11 +12,9 @@ export class ManifestController {
 
   @Post('reload')
   @HttpCode(200)
-  @UseGuards(OperatorGuard)
-  @ApiSecurity('operator')
+  @OperatorEndpoint({ 422: { type: ReloadRejectedDto, description: 'every validation error; nothing changed' } })
   @ApiOperation({ summary: 'Re-read the manifest and apply it completely, or change nothing (operator)' })
   @ApiOkResponse({ type: ReloadResultDto })
-  @ApiUnprocessableEntityResponse({ type: ReloadRejectedDto, description: 'every validation error; nothing changed' })
   async reload(): Promise<ReloadResult> {
     const outcome = await this.loader.load();
     if (outcome.ok) return outcome.result;

@@ -1,14 +1,11 @@
-import { Controller, Get, HttpCode, Param, Put, Query, Req, StreamableFile, UseGuards } from '@nestjs/common';
-import {
-  ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse,
-  ApiOperation, ApiProduces, ApiTags,
-} from '@nestjs/swagger';
+import { Controller, Get, HttpCode, Param, Put, Query, Req, StreamableFile } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { createReadStream } from 'node:fs';
 import { ArtifactNotFoundError, ArtifactStore } from '@cis490/artifacts';
-import { CertificateIdentityGuard, WorkerGuard } from '@cis490/auth';
 import type { ArtifactRecord, UploadResult } from '@cis490/contract';
 import { ModelListDto, ModelsQueryDto, UploadResultDto } from './dto/model.dto';
+import { JOB, QUERY, ReadEndpoint, WorkerEndpoint } from './openapi/endpoint.decorators';
 import { ValidHeaders } from './upload/valid-headers.decorator';
 import { UploadHeadersDto } from './upload/upload.dto';
 import { UploadService } from './upload/upload.service';
@@ -23,8 +20,14 @@ export class ModelsController {
 
   @Put('model/:id')
   @HttpCode(201)
-  @UseGuards(WorkerGuard, CertificateIdentityGuard)
-  @ApiBearerAuth()
+  @WorkerEndpoint(JOB, {
+    400: { description: 'X-Worker-Id or X-Content-SHA256 is missing or malformed, or the upload was cut short' },
+    409: { description: 'not this worker’s job, or not claimed/running' },
+    413: { description: 'the bundle is larger than CIS490_MAX_UPLOAD_BYTES' },
+    415: { description: 'the body does not begin with the zstd magic number, or is not application/zstd or application/octet-stream' },
+    422: { description: 'the bytes do not match X-Content-SHA256' },
+    507: { description: 'the models dir cannot store it (disk full, read-only): nothing was kept' },
+  })
   @ApiOperation({ summary: "Upload a job's bundle.tar.zst, streamed and addressed by its SHA-256 (worker)" })
   @ApiConsumes('application/zstd', 'application/octet-stream')
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
@@ -40,6 +43,7 @@ export class ModelsController {
   }
 
   @Get('models')
+  @ReadEndpoint(QUERY)
   @ApiOperation({ summary: 'Stored bundles, from the artifact records every receiver shares' })
   @ApiOkResponse({ type: ModelListDto })
   async list(@Query() query: ModelsQueryDto): Promise<{ models: ArtifactRecord[] }> {
@@ -47,10 +51,9 @@ export class ModelsController {
   }
 
   @Get('models/:sha256')
+  @ReadEndpoint({ 404: { description: 'no bundle with this SHA-256' } })
   @ApiOperation({ summary: 'Download a bundle by its SHA-256, streamed' })
-  @ApiProduces('application/zstd')
-  @ApiOkResponse({ schema: { type: 'string', format: 'binary' } })
-  @ApiNotFoundResponse({ description: 'no bundle with this SHA-256' })
+  @ApiOkResponse({ description: 'the bundle.tar.zst', content: { 'application/zstd': { schema: { type: 'string', format: 'binary' } } } })
   async download(@Param('sha256') sha256: string): Promise<StreamableFile> {
     const found = await this.store.locate(sha256);
     if (!found) throw new ArtifactNotFoundError(`no bundle with sha256 ${sha256.slice(0, 64)}`);

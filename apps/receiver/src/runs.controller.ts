@@ -1,9 +1,6 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
-import {
-  ApiBearerAuth, ApiBody, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags,
-} from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { CertificateIdentityGuard, WorkerGuard } from '@cis490/auth';
 import {
   type JobProgress,
   LOG_ATTEMPT_HEADER,
@@ -15,8 +12,11 @@ import { RunsService } from '@cis490/jobs';
 import {
   AttemptQueryDto, JobProgressDto, LogAppendAnswerDto, LogAppendDto, LogQueryDto, ProgressAnswerDto, ProgressPostDto,
 } from './dto/live.dto';
+import { LogOffsetAnswerDto } from './dto/error.dto';
+import { JOB, QUERY, ReadEndpoint, WorkerEndpoint } from './openapi/endpoint.decorators';
 
 const TEXT = 'text/plain; charset=utf-8';
+const NO_ATTEMPT = { 404: { description: 'no such job or attempt' } };
 const text = (reply: FastifyReply) => reply.header('content-type', TEXT).header('cache-control', 'no-cache');
 
 /** Logs and progress of a job's attempts (SPEC §9). */
@@ -27,23 +27,26 @@ export class RunsController {
 
   @Post('log')
   @HttpCode(200)
-  @UseGuards(WorkerGuard, CertificateIdentityGuard)
-  @ApiBearerAuth()
+  @WorkerEndpoint(JOB, { 409: { description: 'not this worker’s job, or not claimed/running' } }, {
+    409: { type: LogOffsetAnswerDto, description: 'offset past the log’s size: resend from `size`' },
+  })
   @ApiOperation({ summary: "Append to the current attempt's log at a byte offset (worker)" })
   @ApiOkResponse({ type: LogAppendAnswerDto, description: 'bytes before the current size are skipped: a resend adds nothing' })
-  @ApiConflictResponse({ description: 'offset past the log’s size (the answer carries `size`: resend from there), or not this worker’s job' })
   appendLog(@Param('id') id: string, @Body() dto: LogAppendDto): Promise<LogAppendResponse> {
     return this.runs.appendLog(id, dto);
   }
 
   @Get('log')
+  @ReadEndpoint(JOB, QUERY, NO_ATTEMPT)
   @ApiOperation({ summary: "An attempt's log; follow=1 streams new bytes until the attempt ends" })
-  @ApiProduces(TEXT)
   @ApiOkResponse({
-    description: 'the log from `offset`; headers X-Log-Attempt (the attempt) and, without follow, X-Log-Size',
-    schema: { type: 'string' },
+    description: 'the log from `offset`',
+    headers: {
+      [LOG_ATTEMPT_HEADER]: { description: 'the attempt this log is of', schema: { type: 'integer' } },
+      [LOG_SIZE_HEADER]: { description: 'bytes of the log now (not with follow)', schema: { type: 'integer' } },
+    },
+    content: { 'text/plain': { schema: { type: 'string' } } },
   })
-  @ApiNotFoundResponse({ description: 'no such job or attempt' })
   async readLog(@Param('id') id: string, @Query() q: LogQueryDto, @Res() reply: FastifyReply): Promise<void> {
     // Headers only once the log is found: an error answers JSON.
     if (q.follow === '1' || q.follow === 'true') {
@@ -58,20 +61,18 @@ export class RunsController {
 
   @Post('progress')
   @HttpCode(200)
-  @UseGuards(WorkerGuard, CertificateIdentityGuard)
-  @ApiBearerAuth()
+  @WorkerEndpoint(JOB, { 409: { description: 'not this worker’s job, or not claimed/running' } })
   @ApiOperation({ summary: 'Store progress points of the current attempt (worker)' })
   @ApiBody({ type: ProgressPostDto })
   @ApiOkResponse({ type: ProgressAnswerDto })
-  @ApiConflictResponse({ description: 'not this worker’s job' })
   postProgress(@Param('id') id: string, @Body() dto: ProgressPostDto): Promise<ProgressResponse> {
     return this.runs.postProgress(id, dto);
   }
 
   @Get('progress')
+  @ReadEndpoint(JOB, QUERY, NO_ATTEMPT)
   @ApiOperation({ summary: "An attempt's progress points, oldest first (evenly thinned past CIS490_MAX_PROGRESS_POINTS)" })
   @ApiOkResponse({ type: JobProgressDto })
-  @ApiNotFoundResponse({ description: 'no such job or attempt' })
   progress(@Param('id') id: string, @Query() q: AttemptQueryDto): Promise<JobProgress> {
     return this.runs.progress(id, q.attempt);
   }

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min,
@@ -154,6 +154,7 @@ export class ListJobsQueryDto implements JobListQuery {
 
 /* ---- answers (documentation only: the services return these shapes) ---- */
 
+@ApiExtraModels(ProgressPointDto)
 export class JobDto implements JobView {
   @ApiProperty({ example: '3f2a9c…' }) id: string;
   @ApiProperty({ example: 'gbt' }) model: string;
@@ -198,7 +199,11 @@ export class JobDto implements JobView {
   @ApiProperty({ format: 'date-time' }) updated_at: string;
   @ApiProperty({ description: 'the current attempt: every claim counts, never reset; 0 before the first claim' })
   attempt: number;
-  @ApiProperty({ type: ProgressPointDto, nullable: true, description: 'the latest progress point of the current attempt' })
+  // OpenAPI 3.0's `nullable` does not reach into a $ref: null is offered as its own alternative.
+  @ApiProperty({
+    anyOf: [{ $ref: getSchemaPath(ProgressPointDto) }, { type: 'object', nullable: true, enum: [null] }],
+    description: 'the latest progress point of the current attempt, or null',
+  })
   progress: ProgressPointDto | null;
   @ApiProperty({ description: "bytes of the current attempt's log" }) log_size: number;
   @ApiProperty({

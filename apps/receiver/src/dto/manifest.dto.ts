@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { HealthView, ReloadResult } from '@cis490/contract';
+import { ErrorAnswerDto } from './error.dto';
 import { JobCountsDto } from './job.dto';
 
 export class ManifestIssueDto {
@@ -18,11 +19,11 @@ export class ReloadResultDto implements ReloadResult {
   @ApiProperty({ type: [ManifestIssueDto] }) warnings: ManifestIssueDto[];
 }
 
-export class ReloadRejectedDto {
-  @ApiProperty({ example: 422 }) statusCode: number;
-  @ApiProperty({ example: 'Unprocessable Entity' }) error: string;
-  @ApiProperty({ example: 'manifest has 2 errors; nothing changed' }) message: string;
+export class ReloadRejectedDto extends ErrorAnswerDto {
+  @ApiProperty({ example: 'manifest has 2 errors; nothing changed' }) declare message: string;
   @ApiProperty({ type: [ManifestIssueDto] }) errors: ManifestIssueDto[];
+  @ApiProperty({ type: [ManifestIssueDto], description: 'what would have been warned about had it loaded' })
+  warnings: ManifestIssueDto[];
 }
 
 export class ManifestStatusDto {

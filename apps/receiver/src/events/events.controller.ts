@@ -1,5 +1,5 @@
 import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { EventsService, KEEP_ALIVE_MS } from './events.service';
 
@@ -17,10 +17,12 @@ export class EventsController {
       '(the six counts, when they change) and `reset` (refetch: what was missed is no longer held, or many jobs ' +
       `changed at once). Each message but a client's own reset has an increasing id. A comment line at least every ${KEEP_ALIVE_MS / 1000} s.`,
   })
-  @ApiProduces('text/event-stream')
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'the id of the last message seen: replays what came after' })
   @ApiQuery({ name: 'last_event_id', required: false, description: 'the same, for clients that cannot set the header' })
-  @ApiOkResponse({ description: 'text/event-stream, open until the client leaves', schema: { type: 'string' } })
+  @ApiOkResponse({
+    description: 'Server-Sent Events, open until the client leaves or the receiver stops',
+    content: { 'text/event-stream': { schema: { type: 'string' } } },
+  })
   stream(
     @Headers('last-event-id') header: string | undefined,
     @Query('last_event_id') query: string | undefined,
