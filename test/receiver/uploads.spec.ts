@@ -1,10 +1,11 @@
 import { DRIVERS } from '../support/postgres';
 import { createHash, randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { claimBody, Harness, operator, startReceiver } from '../support/receiver.harness';
+import { waitFor } from '../support/wait-for';
 
 const MANIFEST = '[[jobs]]\nmodel = "gbt"\nmode = "realistic"\n\n[[jobs]]\nmodel = "gbt"\nmode = "realistic"\nseed = 2\n';
 
@@ -167,6 +168,24 @@ describe.each(DRIVERS)('receiver artifact uploads on %s', (driver) => {
       expect((await models_()).map((m) => m.sha256)).toEqual([shaThree]);
       expect((await download(shaOne)).statusCode).toBe(404);
       expect(existsSync(fileOf(shaOne))).toBe(false);
+    });
+
+    it('refuses an upload that ends after its job completed, and keeps nothing of it', async () => {
+      await put(one);
+      const body = new PassThrough();
+      const late = put(body);
+      body.write(three.subarray(0, 100));
+      await waitFor('the late upload spooling', () =>
+        listing(join(models, '.incoming')).some((f) => f.endsWith('.part')));
+      expect((await complete(shaOne)).statusCode).toBe(200);
+      body.end(three.subarray(100));
+
+      const answer = await late;
+      expect(answer.statusCode).toBe(409);
+      expect(answer.json().message).toContain('completed');
+      expect(bundleFiles()).toEqual([`gbt_realistic/${shaOne}/bundle.tar.zst`]);
+      expect((await models_()).map((m) => m.sha256)).toEqual([shaOne]);
+      expect(indexShas()).toEqual([shaOne]);
     });
 
     it('after a restart: removes a superseded file a stop left behind, and index.jsonl does not bring its record back', async () => {

@@ -516,6 +516,13 @@ describe('ArtifactStore', () => {
       const marked = await database.db.read((sql) => sql.rows(`SELECT sha256, superseded_at FROM artifacts WHERE superseded_at IS NOT NULL`));
       expect(marked).toEqual([{ sha256: shaOne, superseded_at: T }]);
     });
+
+    it('records nothing and places nothing when the admit check refuses the upload', async () => {
+      const refused = new Error('the job completed meanwhile');
+      await expect(upload({ admit: async () => { throw refused; } })).rejects.toBe(refused);
+      expectUntouched();
+      expect(await store.list()).toEqual([]);
+    });
   });
 
   describe('locate', () => {

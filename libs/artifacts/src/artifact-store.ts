@@ -37,6 +37,13 @@ export interface ReceiveInput {
   body: NodeJS.ReadableStream | Readable;
   /** X-Content-SHA256, hex in either case. */
   expectedSha256?: string;
+  /**
+   * Run in the transaction that records the upload, holding the models dir's
+   * lock: throws to refuse it. The caller checks here that the job is still
+   * the uploader's, so an upload that ends after its job completed is not
+   * recorded beside the bundle that completed it.
+   */
+  admit?: (sql: Sql) => Promise<void>;
 }
 
 const INDEX_FILE = 'index.jsonl';
@@ -281,6 +288,7 @@ export class ArtifactStore implements OnApplicationShutdown {
     };
     const placed = await this.db.write(async (sql) => {
       const indexBytes = await this.records.lockIndexFile(sql);
+      await upload.admit?.(sql);
       const bundle = await placeBundle(tmpPath, final, size);
       try {
         if (await this.records.insert(sql, record)) await this.writeIndexLine(sql, indexBytes, record);

@@ -386,6 +386,16 @@ export class QueueService {
   }
 
   /**
+   * The same check, in the transaction that records an upload (`ArtifactStore`'s
+   * `admit`). The row stays locked until it commits (PostgreSQL): a completion
+   * either comes first, and the upload is refused, or waits, and supersedes it.
+   */
+  async assertUploaderIn(sql: Sql, jobId: string, workerId: string): Promise<void> {
+    const row = await this.mustFind(sql, jobId);
+    if (!isHeldBy(row, workerId)) throw new JobConflictError(notHeldMessage(row, workerId));
+  }
+
+  /**
    * Applies a validated manifest in one transaction (SPEC §1 reload
    * semantics). Compares in memory and writes only what changed, so an
    * unchanged reload of a large manifest is one read. `andThen` writes in
