@@ -125,6 +125,28 @@ describeOnPostgres('two receivers sharing one database and one models dir', () =
     expect((await call(b.url, 'GET', '/v1/models')).json.models.filter((m: any) => m.sha256 === sha)).toHaveLength(1);
   });
 
+  it("keeps only the bundle a job completed with, whichever receiver took each upload, and removes the others' files", async () => {
+    const job = await claimOne(a.url, WORKER);
+    const bundles = [1, 2, 3].map(() => zstd(randomBytes(40_000)));
+    const [one, two, three] = bundles.map(sha256);
+    for (const [i, bundle] of bundles.entries()) {
+      expect((await putBundle([a, b, a][i].url, job.id, WORKER, bundle)).status).toBe(201);
+    }
+    expect(await call(b.url, 'POST', `/v1/job/${job.id}/complete`, { worker_id: WORKER, artifact_sha256: two }))
+      .toMatchObject({ status: 200, json: { status: 'completed', artifact_sha256: two } });
+
+    for (const rx of [a, b]) {
+      const listed = (await call(rx.url, 'GET', '/v1/models')).json.models.filter((m: any) => m.job_id === job.id);
+      expect(listed.map((m: any) => m.sha256)).toEqual([two]);
+      expect((await call(rx.url, 'GET', `/v1/models/${one}`)).status).toBe(404);
+      expect((await call(rx.url, 'GET', `/v1/models/${three}`)).status).toBe(404);
+    }
+    expect(existsSync(join(models, 'gbt_realistic', one))).toBe(false);
+    expect(existsSync(join(models, 'gbt_realistic', three))).toBe(false);
+    expect(existsSync(join(models, 'gbt_realistic', two, 'bundle.tar.zst'))).toBe(true);
+    expect(indexLines(models).filter((r) => r.job_id === job.id)).toHaveLength(3);
+  });
+
   it('keeps an upload in flight on one whole while the other starts, and sweeps only dead spool dirs', async () => {
     await b.stop();
     const job = await claimOne(a.url, WORKER);

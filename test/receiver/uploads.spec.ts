@@ -1,10 +1,11 @@
 import { DRIVERS } from '../support/postgres';
 import { createHash, randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { claimBody, Harness, startReceiver } from '../support/receiver.harness';
+import { claimBody, Harness, operator, startReceiver } from '../support/receiver.harness';
+import { waitFor } from '../support/wait-for';
 
 const MANIFEST = '[[jobs]]\nmodel = "gbt"\nmode = "realistic"\n\n[[jobs]]\nmodel = "gbt"\nmode = "realistic"\nseed = 2\n';
 
@@ -104,6 +105,102 @@ describe.each(DRIVERS)('receiver artifact uploads on %s', (driver) => {
     expect(response.json()).toMatchObject({ statusCode: status });
     expect(listing(models)).toEqual(before);
     expect((await h.app.inject({ method: 'GET', url: `/v1/job/${jobId}` })).json().status).toBe('claimed');
+  });
+
+  describe('a completed job keeps only the bundle it completed with', () => {
+    const [one, two, three] = [1, 2, 3].map((n) => zstd(`attempt ${n}: ${randomBytes(8).toString('hex')}\n`.repeat(300)));
+    const [shaOne, shaTwo, shaThree] = [one, two, three].map(sha256);
+    const complete = (sha: string, id = jobId) =>
+      h.app.inject({ method: 'POST', url: `/v1/job/${id}/complete`, payload: { worker_id: 'lab1', artifact_sha256: sha } });
+    const models_ = async () => (await h.app.inject({ method: 'GET', url: '/v1/models' })).json().models as any[];
+    const download = (sha: string) => h.app.inject({ method: 'GET', url: `/v1/models/${sha}` });
+    const bundleFiles = () => listing(models).filter((f) => f.endsWith('bundle.tar.zst'));
+    const fileOf = (sha: string) => join(models, 'gbt_realistic', sha, 'bundle.tar.zst');
+    const indexShas = () => readFileSync(join(models, 'index.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).sha256);
+
+    it('three uploads to one claimed job, completed with the second: one listed, the other two files gone, their downloads 404', async () => {
+      for (const data of [one, two, three]) expect((await put(data)).statusCode).toBe(201);
+      expect(await models_()).toHaveLength(3);
+
+      expect((await complete(shaTwo)).json()).toMatchObject({ status: 'completed', artifact_sha256: shaTwo });
+
+      const listed = await models_();
+      expect(listed).toEqual([{
+        sha256: shaTwo, size: two.length, model: 'gbt', mode: 'realistic', job_id: jobId, worker_id: 'lab1', uploaded_at: expect.any(String),
+      }]);
+      expect(bundleFiles()).toEqual([`gbt_realistic/${shaTwo}/bundle.tar.zst`]);
+      expect(existsSync(dirname(fileOf(shaOne)))).toBe(false);
+      expect(existsSync(dirname(fileOf(shaThree)))).toBe(false);
+      expect((await download(shaOne)).statusCode).toBe(404);
+      expect((await download(shaThree)).statusCode).toBe(404);
+      expect((await download(shaTwo)).rawPayload).toEqual(two);
+      // History: index.jsonl is append-only, one line per (job, sha256).
+      expect(indexShas()).toEqual([shaOne, shaTwo, shaThree]);
+    });
+
+    it('keeps the bytes another job completed with, listed as that job’s', async () => {
+      await put(one);
+      await put(two);
+      const other = (await h.app.inject({ method: 'POST', url: '/v1/job/claim', payload: claimBody('lab1') })).json().job.id;
+      expect((await put(one, {}, other)).json().deduplicated).toBe(true);
+      expect((await complete(shaOne, other)).statusCode).toBe(200);
+
+      expect((await complete(shaTwo)).statusCode).toBe(200);
+      const listed = (await models_()).map((m) => [m.job_id, m.sha256]);
+      expect(listed.sort()).toEqual([[jobId, shaTwo], [other, shaOne]].sort());
+      expect((await download(shaOne)).rawPayload).toEqual(one);
+      expect(bundleFiles()).toHaveLength(2);
+    });
+
+    it('a force-requeued job keeps its bundle until it completes with another', async () => {
+      await put(one);
+      await complete(shaOne);
+      const requeued = await h.app.inject({ method: 'POST', url: `/v1/job/${jobId}/requeue`, payload: { force: true }, headers: operator });
+      expect(requeued.json()).toMatchObject({ status: 'pending', artifact_sha256: null });
+      expect((await models_()).map((m) => m.sha256)).toEqual([shaOne]);
+      expect((await download(shaOne)).statusCode).toBe(200);
+
+      const again = (await h.app.inject({ method: 'POST', url: '/v1/job/claim', payload: claimBody('lab1') })).json().job;
+      expect(again.id).toBe(jobId);
+      await put(three);
+      expect((await models_()).map((m) => m.sha256).sort()).toEqual([shaOne, shaThree].sort());
+      expect((await complete(shaThree)).json()).toMatchObject({ status: 'completed', artifact_sha256: shaThree });
+      expect((await models_()).map((m) => m.sha256)).toEqual([shaThree]);
+      expect((await download(shaOne)).statusCode).toBe(404);
+      expect(existsSync(fileOf(shaOne))).toBe(false);
+    });
+
+    it('refuses an upload that ends after its job completed, and keeps nothing of it', async () => {
+      await put(one);
+      const body = new PassThrough();
+      const late = put(body);
+      body.write(three.subarray(0, 100));
+      await waitFor('the late upload spooling', () =>
+        listing(join(models, '.incoming')).some((f) => f.endsWith('.part')));
+      expect((await complete(shaOne)).statusCode).toBe(200);
+      body.end(three.subarray(100));
+
+      const answer = await late;
+      expect(answer.statusCode).toBe(409);
+      expect(answer.json().message).toContain('completed');
+      expect(bundleFiles()).toEqual([`gbt_realistic/${shaOne}/bundle.tar.zst`]);
+      expect((await models_()).map((m) => m.sha256)).toEqual([shaOne]);
+      expect(indexShas()).toEqual([shaOne]);
+    });
+
+    it('after a restart: removes a superseded file a stop left behind, and index.jsonl does not bring its record back', async () => {
+      for (const data of [one, two, three]) await put(data);
+      await complete(shaTwo);
+      // What a receiver stopped between the completion's commit and the removal leaves.
+      mkdirSync(dirname(fileOf(shaOne)));
+      copyFileSync(join(models, 'gbt_realistic', shaTwo, 'bundle.tar.zst'), fileOf(shaOne));
+
+      await h.restart();
+      expect(bundleFiles()).toEqual([`gbt_realistic/${shaTwo}/bundle.tar.zst`]);
+      expect((await models_()).map((m) => m.sha256)).toEqual([shaTwo]);
+      expect((await download(shaThree)).statusCode).toBe(404);
+      expect(indexShas()).toEqual([shaOne, shaTwo, shaThree]);
+    });
   });
 
   it('refuses a declared Content-Length over the limit before reading', async () => {

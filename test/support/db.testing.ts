@@ -1,5 +1,6 @@
 import { Test } from '@nestjs/testing';
-import { Db, DbModule, type DatabaseLocation } from '@cis490/db';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { databaseOptions, Db, DbModule, type DatabaseLocation, MIGRATIONS } from '@cis490/db';
 
 export interface TestDb {
   db: Db;
@@ -17,4 +18,16 @@ export async function openDb(location: DatabaseLocation): Promise<TestDb> {
   }).compile();
   module.useLogger(false);
   return { db: module.get(Db), close: () => module.close() };
+}
+
+/**
+ * The database as an older receiver left it: only the first `count`
+ * migrations applied. Write the rows an upgrade must handle with `query`,
+ * `destroy` it, then `openDb` runs the rest as the receiver would.
+ */
+export async function openDbMigratedTo(location: DatabaseLocation, count: number): Promise<DataSource> {
+  const options = { ...databaseOptions(location), migrations: MIGRATIONS.slice(0, count), migrationsRun: false };
+  const dataSource = await new DataSource(options as DataSourceOptions).initialize();
+  await dataSource.runMigrations();
+  return dataSource;
 }

@@ -17,6 +17,8 @@ export interface Harness {
   manifestPath: string;
   /** Rewrites the manifest file (reload it through the API). */
   writeManifest(toml: string): void;
+  /** Stops the receiver and starts another on the same data dir and database: `app` is then the new one. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -41,19 +43,23 @@ export async function startReceiver(
     ...(database && { CIS490_DATABASE_URL: database.url }),
     ...env,
   });
-  const app = await createReceiverApp(config, { logger: false });
-  return {
-    app,
+  const harness: Harness = {
+    app: await createReceiverApp(config, { logger: false }),
     config,
     dir,
     manifestPath,
     writeManifest: (toml) => writeFileSync(manifestPath, toml),
+    restart: async () => {
+      await harness.app.close();
+      harness.app = await createReceiverApp(config, { logger: false });
+    },
     close: async () => {
-      await app.close();
+      await harness.app.close();
       rmSync(dir, { recursive: true, force: true });
       await database?.drop();
     },
   };
+  return harness;
 }
 
 /** A CPU host's capability (4 cores, 16 GiB) for HTTP-level tests. */

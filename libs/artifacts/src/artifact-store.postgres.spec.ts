@@ -105,6 +105,62 @@ describeOnPostgres('ArtifactStore shared by two receivers (PostgreSQL)', () => {
     expect(indexLines().map((r) => r.job_id)).toEqual([job(7), job(8)]);
   });
 
+  /** A job's completion through `store` (on its own pool), then its clean-up unless the receiver "stopped". */
+  const complete = async (store: ArtifactStore, jobId: string, sha: string, { cleanUp = true } = {}) => {
+    const pool = pools[[a, b].indexOf(store)];
+    const superseded = await pool.db.write((sql) => store.supersede(sql, jobId, sha, new Date().toISOString()));
+    if (cleanUp) await store.removeUnused(superseded);
+  };
+  const onDisk = (sha: string) => fs.existsSync(path.join(modelsDir, 'gbt_realistic', sha));
+
+  it("supersedes a job's other uploads through one receiver, keeping a file another job's live record needs", async () => {
+    const [one, two] = [zstd(randomBytes(20_000)), zstd(randomBytes(20_000))];
+    await upload(a, job(1), one);
+    await upload(b, job(1), two);
+    await upload(b, job(2), one);
+    const other = zstd(randomBytes(20_000));
+    await upload(a, job(1), other);
+
+    await complete(a, job(1), sha256(two));
+    expect((await b.list()).map((r) => [r.job_id, r.sha256])).toEqual(
+      expect.arrayContaining([[job(1), sha256(two)], [job(2), sha256(one)]]),
+    );
+    expect(await b.list()).toHaveLength(2);
+    expect(await b.locate(sha256(other))).toBeNull();
+    expect(onDisk(sha256(other))).toBe(false);
+    expect((await b.locate(sha256(one)))?.size).toBe(one.length);
+    expect(indexLines()).toHaveLength(4);
+  });
+
+  it('never leaves a live record without its file when a clean-up on one races an upload of the same bytes on the other', async () => {
+    for (let round = 0; round < 8; round++) {
+      const [stray, kept] = [zstd(randomBytes(10_000)), zstd(randomBytes(10_000))];
+      await upload(a, job(100 + round), stray);
+      await upload(a, job(100 + round), kept);
+      await Promise.all([
+        complete(a, job(100 + round), sha256(kept)),
+        upload(b, job(200 + round), stray),
+      ]);
+      const found = await a.locate(sha256(stray));
+      expect(found).not.toBeNull();
+      expect(fs.readFileSync(found!.path).equals(stray)).toBe(true);
+    }
+  });
+
+  it('removes at the start of any receiver the files a stopped one superseded but left', async () => {
+    const [stray, kept] = [zstd(randomBytes(10_000)), zstd(randomBytes(10_000))];
+    await upload(a, job(1), stray);
+    await upload(b, job(1), kept);
+    await complete(b, job(1), sha256(kept), { cleanUp: false });
+    expect(onDisk(sha256(stray))).toBe(true);
+    expect(await a.locate(sha256(stray))).toBeNull();
+
+    const c = await openStore();
+    expect(onDisk(sha256(stray))).toBe(false);
+    expect(onDisk(sha256(kept))).toBe(true);
+    expect((await c.list()).map((r) => r.sha256)).toEqual([sha256(kept)]);
+  });
+
   it('does not disturb an upload in flight when another receiver starts', async () => {
     const body = new Readable({ read() {} });
     const inFlight = a.receive({ jobId: job(3), model: 'gbt', mode: 'realistic', workerId: 'lab1', body });

@@ -11,7 +11,8 @@ import {
   DigestMismatchError, InvalidArtifactNameError, NotZstdError, StorageError, UploadAbortedError, UploadTooLargeError,
 } from './artifact.errors';
 import { ArtifactStore, type ArtifactStoreOptions } from './artifact-store';
-import { openDb, type TestDb } from '../../../test/support/db.testing';
+import { MIGRATIONS } from '@cis490/db';
+import { openDb, openDbMigratedTo, type TestDb } from '../../../test/support/db.testing';
 
 const JOB_A = 'a'.repeat(64);
 const JOB_B = 'b'.repeat(64);
@@ -211,6 +212,18 @@ describe('ArtifactStore', () => {
       expect(dirSyncs()).toEqual([]);
       expect(synced).toEqual(expect.arrayContaining([`datasync ${path.join(modelsDir, 'index.jsonl')}`]));
     });
+
+    it('syncs the model dir once it removed a superseded bundle and its dir', async () => {
+      await upload();
+      const other = zstd(randomBytes(1000));
+      await upload({ body: bodyOf(other) });
+      synced = [];
+      const superseded = await database.db.write((sql) => store.supersede(sql, JOB_A, sha256(other), NOW.toISOString()));
+      await store.removeUnused(superseded);
+      const modelDir = path.join(modelsDir, 'gbt_realistic');
+      expect(fs.existsSync(path.join(modelDir, bundleSha))).toBe(false);
+      expect(dirSyncs()).toEqual([`sync ${modelDir}`]);
+    });
   });
 
   describe('a refused upload leaves nothing behind', () => {
@@ -369,6 +382,146 @@ describe('ArtifactStore', () => {
       await reopened.init();
       expect(await reopened.has(JOB_A, bundleSha)).toBe(true);
       expect(fs.readFileSync(file, 'utf8').endsWith('}\n')).toBe(true);
+    });
+  });
+
+  describe('when a job completes, its other uploads are superseded', () => {
+    const [one, two, three] = [1, 2, 3].map((n) => zstd(Buffer.concat([Buffer.from(`attempt ${n} `), randomBytes(5_000)])));
+    const [shaOne, shaTwo, shaThree] = [one, two, three].map(sha256);
+    const bundlePaths = (...shas: string[]) =>
+      shas.flatMap((sha) => [`gbt_realistic/${sha}/`, `gbt_realistic/${sha}/bundle.tar.zst`]);
+    const storeTree = () => tree(modelsDir).filter((p) => !p.startsWith('.incoming/'));
+    /** The completion's transaction; `cleanUp: false` is a receiver stopped right after it committed. */
+    const complete = async (jobId: string, sha: string, { cleanUp = true } = {}) => {
+      const superseded = await database.db.write((sql) => store.supersede(sql, jobId, sha, NOW.toISOString()));
+      if (cleanUp) await store.removeUnused(superseded);
+    };
+    const jobsOf = async () => (await store.list()).map((r) => `${r.job_id.slice(0, 1)} ${r.sha256}`);
+
+    it('keeps only the bundle that completed the job: the others are hidden, their files and dirs gone, their lines kept', async () => {
+      for (const data of [one, two, three]) await upload({ body: bodyOf(data) });
+      expect(await store.list()).toHaveLength(3);
+
+      await complete(JOB_A, shaTwo);
+
+      expect(await jobsOf()).toEqual([`a ${shaTwo}`]);
+      expect(storeTree()).toEqual(['gbt_realistic/', ...bundlePaths(shaTwo), 'index.jsonl']);
+      expect(await store.locate(shaOne)).toBeNull();
+      expect(await store.locate(shaThree)).toBeNull();
+      expect((await store.locate(shaTwo))?.size).toBe(two.length);
+      expect(await store.has(JOB_A, shaOne)).toBe(false);
+      expect(await store.has(JOB_A, shaTwo)).toBe(true);
+      expect(indexLines(modelsDir).map((r) => (r as { sha256: string }).sha256)).toEqual([shaOne, shaTwo, shaThree]);
+    });
+
+    it("keeps a file another job's live record points at, and removes it with that job's own completion", async () => {
+      await upload({ body: bodyOf(one) });
+      await upload({ body: bodyOf(two) });
+      expect((await upload({ jobId: JOB_B, body: bodyOf(one) })).deduplicated).toBe(true);
+
+      await complete(JOB_A, shaTwo);
+      expect(await jobsOf()).toEqual([`a ${shaTwo}`, `b ${shaOne}`]);
+      expect(storeTree()).toEqual(['gbt_realistic/', ...bundlePaths(shaOne, shaTwo).sort(), 'index.jsonl'].sort());
+      expect((await store.locate(shaOne))?.size).toBe(one.length);
+
+      await upload({ jobId: JOB_B, body: bodyOf(three) });
+      await complete(JOB_B, shaThree);
+      expect(await jobsOf()).toEqual([`a ${shaTwo}`, `b ${shaThree}`]);
+      expect(await store.locate(shaOne)).toBeNull();
+      expect(storeTree()).toEqual(['gbt_realistic/', ...bundlePaths(shaTwo, shaThree).sort(), 'index.jsonl'].sort());
+    });
+
+    it('removes at the next start the files a receiver stopped before removing, and only those', async () => {
+      await upload({ body: bodyOf(one) });
+      await upload({ body: bodyOf(two) });
+      await upload({ body: bodyOf(three) });
+      await upload({ jobId: JOB_B, body: bodyOf(three) });
+      await complete(JOB_A, shaTwo, { cleanUp: false });
+      expect(storeTree()).toHaveLength(1 + 6 + 1);
+
+      store = newStore();
+      await store.init();
+      expect(storeTree()).toEqual(['gbt_realistic/', ...bundlePaths(shaThree, shaTwo).sort(), 'index.jsonl'].sort());
+      expect(await jobsOf()).toEqual([`a ${shaTwo}`, `b ${shaThree}`]);
+    });
+
+    it('does not bring superseded records back from index.jsonl at start', async () => {
+      for (const data of [one, two, three]) await upload({ body: bodyOf(data) });
+      await complete(JOB_A, shaTwo);
+      const lines = fs.readFileSync(path.join(modelsDir, 'index.jsonl'), 'utf8');
+
+      store = newStore();
+      await store.init();
+      expect(await jobsOf()).toEqual([`a ${shaTwo}`]);
+      expect(await store.has(JOB_A, shaOne)).toBe(false);
+      expect(await store.locate(shaThree)).toBeNull();
+      expect(fs.readFileSync(path.join(modelsDir, 'index.jsonl'), 'utf8')).toBe(lines);
+    });
+
+    it('makes a superseded bundle its job’s candidate again when the job uploads it anew (a forced requeue’s run)', async () => {
+      await upload({ body: bodyOf(one) });
+      await upload({ body: bodyOf(two) });
+      await complete(JOB_A, shaTwo);
+
+      const again = await upload({ body: bodyOf(one) });
+      expect(again.deduplicated).toBe(false);
+      expect(await store.has(JOB_A, shaOne)).toBe(true);
+      expect((await jobsOf()).sort()).toEqual([`a ${shaOne}`, `a ${shaTwo}`].sort());
+      expect(indexLines(modelsDir)).toHaveLength(2);
+
+      await complete(JOB_A, shaOne);
+      expect(await jobsOf()).toEqual([`a ${shaOne}`]);
+      expect(storeTree()).toEqual(['gbt_realistic/', ...bundlePaths(shaOne), 'index.jsonl']);
+    });
+
+    it('leaves the uploads of a job that has not completed alone', async () => {
+      await upload({ body: bodyOf(one) });
+      await upload({ body: bodyOf(two) });
+      await store.removeUnused([{ model: 'gbt', mode: 'realistic', sha256: shaOne }]);
+      store = newStore();
+      await store.init();
+      expect(await store.list()).toHaveLength(2);
+      expect(storeTree()).toHaveLength(1 + 4 + 1);
+    });
+
+    it('marks at upgrade the uploads of jobs already completed with another bundle, and removes their files at start', async () => {
+      await database.close();
+      fs.rmSync(dbDir, { recursive: true });
+      const older = await openDbMigratedTo({ dataDir: dbDir }, MIGRATIONS.length - 1);
+      const T = '2026-03-01T00:00:00.000Z';
+      const job = (id: string, seq: number, status: string, sha: string | null) =>
+        older.query(`INSERT INTO jobs (id, seq, manifest_order, model, mode, hyper, split_recipe, train_hosts, seed,
+            require_cuda, prefer_cuda, min_vram_gib, min_ram_gib, allowed_hosts, priority, max_attempts, timeout_s,
+            status, attempts, finished_at, artifact_sha256, in_manifest, created_at, updated_at)
+          VALUES ('${id}', ${seq}, ${seq}, 'gbt', 'realistic', '{}', 'default', '[]', ${seq}, 0, 0, 0, 0, '[]', 0, 3, 0,
+            '${status}', 1, ${sha ? `'${T}'` : 'NULL'}, ${sha ? `'${sha}'` : 'NULL'}, 1, '${T}', '${T}')`);
+      const record = async (jobId: string, data: Buffer) => {
+        await older.query(`INSERT INTO artifacts (job_id, sha256, size, model, mode, worker_id, uploaded_at)
+          VALUES ('${jobId}', '${sha256(data)}', ${data.length}, 'gbt', 'realistic', 'lab1', '${T}')`);
+        fs.mkdirSync(path.join(modelsDir, 'gbt_realistic', sha256(data)), { recursive: true });
+        fs.writeFileSync(path.join(modelsDir, 'gbt_realistic', sha256(data), 'bundle.tar.zst'), data);
+      };
+      await job(JOB_A, 1, 'completed', shaTwo);
+      await job(JOB_B, 2, 'pending', null);
+      await record(JOB_A, one);
+      await record(JOB_A, two);
+      await record(JOB_B, three);
+      await older.destroy();
+
+      database = await openDb({ dataDir: dbDir });
+      store = newStore();
+      await store.init();
+      expect(await jobsOf()).toEqual([`a ${shaTwo}`, `b ${shaThree}`]);
+      expect(storeTree()).toEqual(['gbt_realistic/', ...bundlePaths(shaThree, shaTwo).sort()].sort());
+      const marked = await database.db.read((sql) => sql.rows(`SELECT sha256, superseded_at FROM artifacts WHERE superseded_at IS NOT NULL`));
+      expect(marked).toEqual([{ sha256: shaOne, superseded_at: T }]);
+    });
+
+    it('records nothing and places nothing when the admit check refuses the upload', async () => {
+      const refused = new Error('the job completed meanwhile');
+      await expect(upload({ admit: async () => { throw refused; } })).rejects.toBe(refused);
+      expectUntouched();
+      expect(await store.list()).toEqual([]);
     });
   });
 

@@ -1,4 +1,4 @@
-import { type OnApplicationShutdown } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { promises as fsp, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { finished, Readable } from 'node:stream';
@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { type ArtifactRecord, NAME_PATTERN, SHA256_HEX, type UploadResult } from '@cis490/contract';
 import type { Db, Sql } from '@cis490/db';
 import { ArtifactIndex } from './artifact-index';
-import { ArtifactRecordsRepository, recordKey } from './artifact-records.repository';
+import { ArtifactRecordsRepository, type BundleKey, recordKey } from './artifact-records.repository';
 import { BUNDLE_FILE, bundleRelativePath, isInside } from './artifact-names';
 import {
   DigestMismatchError, InvalidArtifactNameError, NotZstdError, StorageError, UploadAbortedError, UploadTooLargeError,
@@ -37,6 +37,13 @@ export interface ReceiveInput {
   body: NodeJS.ReadableStream | Readable;
   /** X-Content-SHA256, hex in either case. */
   expectedSha256?: string;
+  /**
+   * Run in the transaction that records the upload, holding the models dir's
+   * lock: throws to refuse it. The caller checks here that the job is still
+   * the uploader's, so an upload that ends after its job completed is not
+   * recorded beside the bundle that completed it.
+   */
+  admit?: (sql: Sql) => Promise<void>;
 }
 
 const INDEX_FILE = 'index.jsonl';
@@ -53,6 +60,12 @@ const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDE
  * receiver at a time. A bundle becomes visible only whole (written, fsynced,
  * then linked into place, its dir fsynced), and is recorded only once durable;
  * every failure leaves the store as it was.
+ *
+ * When a job completes, its other uploads are superseded: their records stay
+ * (and their index lines), hidden from the list and from downloads, and a
+ * file goes once no live record points at it. The file is removed after the
+ * completion commits, under the same lock as uploads, so an upload of the
+ * same bytes never loses its file; a crash in between is repaired at start.
  */
 export class ArtifactStore implements OnApplicationShutdown {
   readonly modelsDir: string;
@@ -62,6 +75,7 @@ export class ArtifactStore implements OnApplicationShutdown {
   private readonly records: ArtifactRecordsRepository;
   private readonly index: ArtifactIndex;
   private readonly incoming: IncomingDirs;
+  private readonly logger = new Logger('ArtifactStore');
   /**
    * Tail of this process's commits. The row lock already runs them one at a
    * time; queueing them here first keeps a burst of uploads from holding
@@ -84,8 +98,10 @@ export class ArtifactStore implements OnApplicationShutdown {
 
   /**
    * Creates the models dir, removes uploads that crashed receivers left
-   * behind (never a live one's), and records the lines of `index.jsonl` the
-   * database lacks: a lab whose index was only the file loses nothing.
+   * behind (never a live one's), records the lines of `index.jsonl` the
+   * database lacks (a lab whose index was only the file loses nothing), and
+   * removes the files that only superseded records point at (a receiver
+   * stopped between a completion and its clean-up).
    */
   async init(): Promise<void> {
     try {
@@ -107,6 +123,7 @@ export class ArtifactStore implements OnApplicationShutdown {
       }
       // A line past the committed length whose record was just imported is kept, not overwritten.
       await this.records.setIndexFileBytes(sql, bytes);
+      for (const bundle of await this.records.unreferenced(sql)) await this.removeOrWarn(bundle);
     });
   }
 
@@ -175,12 +192,45 @@ export class ArtifactStore implements OnApplicationShutdown {
     return sql ? this.records.has(sql, jobId, sha) : this.db.read((s) => this.records.has(s, jobId, sha));
   }
 
-  /** The records, oldest first. */
+  /**
+   * Marks the job's other uploads superseded by `sha256`, the bundle it
+   * completed with, in the caller's transaction (the completion's, so both
+   * commit together). Answers the bundles that may have lost their last live
+   * record: pass them to `removeUnused` once that transaction has committed.
+   */
+  supersede(sql: Sql, jobId: string, sha256: string, at: string): Promise<BundleKey[]> {
+    return this.records.supersedeOthers(sql, jobId, sha256.toLowerCase(), at);
+  }
+
+  /**
+   * Removes the files of these bundles that no live record points at any
+   * more, holding the models dir's lock, so no upload of the same bytes can
+   * find a file and then lose it. Never throws: the job's completion has
+   * committed, and what is left behind is removed at the next start.
+   */
+  async removeUnused(bundles: readonly BundleKey[]): Promise<void> {
+    if (bundles.length === 0) return;
+    await this.serialized(() =>
+      this.db.write(async (sql) => {
+        await this.records.lockIndexFile(sql);
+        for (const bundle of bundles) {
+          if (!(await this.records.isLive(sql, bundle))) await this.removeOrWarn(bundle);
+        }
+      }),
+    ).catch((err: unknown) => {
+      this.logger.warn(`superseded bundles are left until the next start: ${(err as Error).message}`);
+    });
+  }
+
+  /** The live records, oldest first. */
   list(filter: { model?: string; mode?: string } = {}): Promise<ArtifactRecord[]> {
     return this.db.read((sql) => this.records.list(sql, filter));
   }
 
-  /** The stored bundle with this sha256, or null (also for anything that is not 64 hex digits). */
+  /**
+   * The stored bundle with this sha256 that a live record points at, or null
+   * (also for anything that is not 64 hex digits).
+   */
   async locate(sha256: string): Promise<{ path: string; size: number } | null> {
     if (typeof sha256 !== 'string' || !SHA256_HEX.test(sha256.toLowerCase())) return null;
     const sha = sha256.toLowerCase();
@@ -238,9 +288,11 @@ export class ArtifactStore implements OnApplicationShutdown {
     };
     const placed = await this.db.write(async (sql) => {
       const indexBytes = await this.records.lockIndexFile(sql);
+      await upload.admit?.(sql);
       const bundle = await placeBundle(tmpPath, final, size);
       try {
         if (await this.records.insert(sql, record)) await this.writeIndexLine(sql, indexBytes, record);
+        else await this.records.revive(sql, record.job_id, sha256);
       } catch (err) {
         // Still under the lock: no other upload can have found this bundle and recorded it.
         await bundle.undo();
@@ -249,6 +301,19 @@ export class ArtifactStore implements OnApplicationShutdown {
       return bundle.placed;
     });
     return { sha256, size, path: bundleRelativePath(model, mode, sha256), deduplicated: !placed };
+  }
+
+  /**
+   * Removes a bundle's file and its `<sha256>` dir, called holding the models
+   * dir's lock once no live record points at the bundle. A failure is logged,
+   * not thrown: the file stays hidden, and the next start tries again.
+   */
+  private async removeOrWarn(bundle: BundleKey): Promise<void> {
+    try {
+      await removeBundle(this.modelsDir, bundle);
+    } catch (err) {
+      this.logger.warn(`could not remove the superseded bundle ${bundleRelativePath(bundle.model, bundle.mode, bundle.sha256)}: ${(err as Error).message}`);
+    }
   }
 
   private serialized<T>(work: () => Promise<T>): Promise<T> {
@@ -319,6 +384,32 @@ async function placeBundle(
     throw new StorageError(`sync ${shaDir}`, err);
   }
   return { placed, undo };
+}
+
+/**
+ * Removes `<model>_<mode>/<sha256>/bundle.tar.zst` and its dir, then syncs
+ * the model's dir so the removal survives a power cut. Nothing there is fine:
+ * a removal that already happened. The model's dir stays.
+ */
+async function removeBundle(modelsDir: string, bundle: BundleKey): Promise<void> {
+  const shaDir = path.join(modelsDir, `${bundle.model}_${bundle.mode}`, bundle.sha256);
+  // Records come from the database and from index.jsonl: never follow one outside the models dir.
+  if (!SHA256_HEX.test(bundle.sha256) || !isInside(modelsDir, shaDir)) return;
+  let removed = await ignoring(['ENOENT'], () => fsp.unlink(path.join(shaDir, BUNDLE_FILE)));
+  // Not empty: something else lives there; it is not the store's to remove.
+  removed = (await ignoring(['ENOENT', 'ENOTEMPTY', 'EEXIST'], () => fsp.rmdir(shaDir))) || removed;
+  if (removed) await syncDir(path.dirname(shaDir));
+}
+
+/** Runs `step`; answers false when it failed with one of `codes`, true when it succeeded. */
+async function ignoring(codes: string[], step: () => Promise<void>): Promise<boolean> {
+  try {
+    await step();
+    return true;
+  } catch (err) {
+    if (codes.includes((err as NodeJS.ErrnoException).code ?? '')) return false;
+    throw err;
+  }
 }
 
 /**

@@ -182,15 +182,17 @@ export class QueueService {
   /**
    * Claimed/running → completed with an uploaded artifact. Repeating the same
    * call after it succeeded answers the job unchanged, so a worker that lost
-   * the first answer can safely retry.
+   * the first answer can safely retry. The job's other uploads (this run's
+   * other bundles, an earlier run's result) are superseded in the same
+   * transaction, and their files removed once it has committed.
    */
   async complete(idOrPrefix: string, req: CompleteRequest): Promise<JobView> {
     const sha = req.artifact_sha256.toLowerCase();
     // Durable: a completion lost to a power cut would train the model again.
-    return this.told(this.asWorker(req.worker_id, idOrPrefix, async (sql, id, now) => {
+    const { job, superseded } = await this.asWorker(req.worker_id, idOrPrefix, async (sql, id, now) => {
       const row = await this.mustFind(sql, id);
       if (row.status === 'completed' && row.artifact_sha256 === sha && row.worker_id === req.worker_id) {
-        return toJobView(row);
+        return { job: toJobView(row), superseded: [] };
       }
       if (row.status === 'completed') {
         throw new JobConflictError(`job ${short(id)} is already completed with artifact ${row.artifact_sha256}`);
@@ -215,8 +217,11 @@ export class QueueService {
         `completed on ${req.worker_id} with artifact ${sha.slice(0, 12)}`,
         now,
       );
-      return toJobView(updated);
-    }, { durable: true }));
+      return { job: toJobView(updated), superseded: await this.artifacts.supersede(sql, id, sha, now) };
+    }, { durable: true });
+    this.feed.transition(job);
+    await this.artifacts.removeUnused(superseded);
+    return job;
   }
 
   /**
@@ -378,6 +383,16 @@ export class QueueService {
       if (!isHeldBy(row, workerId)) throw new JobConflictError(notHeldMessage(row, workerId));
       return toJobView(row);
     });
+  }
+
+  /**
+   * The same check, in the transaction that records an upload (`ArtifactStore`'s
+   * `admit`). The row stays locked until it commits (PostgreSQL): a completion
+   * either comes first, and the upload is refused, or waits, and supersedes it.
+   */
+  async assertUploaderIn(sql: Sql, jobId: string, workerId: string): Promise<void> {
+    const row = await this.mustFind(sql, jobId);
+    if (!isHeldBy(row, workerId)) throw new JobConflictError(notHeldMessage(row, workerId));
   }
 
   /**

@@ -33,6 +33,8 @@ export class UploadService {
       workerId,
       body,
       expectedSha256: headers['x-content-sha256'],
+      // Checked again where the upload is recorded: its job may have completed while the bytes arrived.
+      admit: (sql) => this.queue.assertUploaderIn(sql, job.id, workerId),
     });
     this.metrics.uploads.inc();
     this.metrics.uploadBytes.inc(result.size);
