@@ -255,8 +255,11 @@ describe('the OpenAPI document, checked by a validation proxy', () => {
     const other = new Database(join(fleet.h.config.dataDir, SQLITE_FILE_NAME));
     try {
       other.exec('BEGIN IMMEDIATE');
-      await answer(503, CLAIM, { headers: WORKER, body: claimBody('lab1') });
+      const waiting = answer(503, CLAIM, { headers: WORKER, body: claimBody('lab1') });
+      // Health turns 503 once writes have waited a second, while the claim still waits.
+      await new Promise((r) => setTimeout(r, 1_500));
       await answer(503, ['GET', '/v1/health']);
+      await waiting;
     } finally {
       other.exec('ROLLBACK');
       other.close();

@@ -39,6 +39,8 @@ export function limitRequests(fastify: FastifyInstance, config: ReceiverConfig, 
     const deadline = setTimeout(() => {
       if (!raw.complete) raw.destroy(new Error(`request body not received within ${config.requestTimeoutS} s`));
     }, timeoutMs);
+    // A body refused unread (413) may end neither way; its guard must not keep a stopping receiver alive.
+    deadline.unref();
     raw.once('end', () => clearTimeout(deadline));
     raw.once('close', () => clearTimeout(deadline));
   });
