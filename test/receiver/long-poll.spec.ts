@@ -1,4 +1,6 @@
+import { HeldClaims } from '@cis490/jobs';
 import { DRIVERS } from '../support/postgres';
+import { waitFor } from '../support/wait-for';
 import { claimBody, Harness, operator, startReceiver } from '../support/receiver.harness';
 import { jobsToml } from '../support/manifest.fixtures';
 import { bundleBytes } from '../support/jobs.testing';
@@ -135,10 +137,12 @@ describe.each(DRIVERS)('long-poll claims (SPEC §10 wait_s) on %s', (driver) => 
       body: JSON.stringify(claimBody('lab1')),
       signal: hangUp.signal,
     }).catch(() => 'aborted');
-    await settle();
+    const claims = h.app.get(HeldClaims);
+    await waitFor('the claim to be held', () => claims.held === 1);
     hangUp.abort();
     expect(await gone).toBe('aborted');
-    await settle();
+    // The receiver learns of the hang-up from the socket; a loaded machine may take a while to tell it.
+    await waitFor('the receiver to let go of the claim', () => claims.held === 0);
     h.writeManifest(ONE);
     await inject('POST', '/v1/manifest/reload', {}, operator);
     await settle();
