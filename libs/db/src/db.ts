@@ -20,6 +20,14 @@ export interface WriteOptions {
    * drops its bundle.
    */
   durable?: boolean;
+  /**
+   * Each statement of the section may commit on its own. For a section that
+   * writes in a single statement (atomic by itself), PostgreSQL then runs it
+   * without BEGIN and COMMIT: one round trip and one message to the server
+   * instead of three. SQLite runs every write section in its group's
+   * transaction regardless.
+   */
+  autocommit?: boolean;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { OnModuleDestroy } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { Db, type Sql } from './db';
+import { Db, type Sql, type WriteOptions } from './db';
 import { type PgListener, PostgresNotifications } from './postgres.notifications';
 import { POSTGRES } from './sql-dialect';
 
@@ -84,7 +84,9 @@ export class PostgresExecutor extends Db implements OnModuleDestroy {
     }
   }
 
-  async write<T>(section: (sql: Sql) => Promise<T>): Promise<T> {
+  async write<T>(section: (sql: Sql) => Promise<T>, options: WriteOptions = {}): Promise<T> {
+    // Outside a transaction each statement commits as it completes (and PostgreSQL's commits are durable).
+    if (options.autocommit) return this.read(section);
     const client = await this.pool.connect();
     // Not awaited: it goes out with the section's first statement. Its outcome is read before COMMIT.
     const begun = client.query('BEGIN');
