@@ -10,17 +10,18 @@ import { POSTGRES } from './sql-dialect';
  * (transactions and reads): one per concurrent section. A commit waits for its
  * WAL flush; flushes are shared by the commits waiting together, so the more
  * sections are under way, the more commits each flush carries. With the
- * shared connections and the listening one, a receiver holds at most 25:
- * three receivers stay inside PostgreSQL's default 100 connections.
+ * shared connections and the listening one, a receiver holds at most 21:
+ * four receivers stay inside PostgreSQL's default 100 connections.
  */
 const POOL_SIZE = 16;
 /**
  * Connections that single statements share, pipelined (`SharedConnections`):
  * each runs its statements one after the other, so a few keep the server busy
- * with fewer claims racing each other for the same index pages and rows. Too
- * few, and commits that could share a WAL flush wait for each other's.
+ * with fewer claims racing each other for the same index pages and rows — and
+ * every receiver sharing the database brings its own. Too few, and commits
+ * that could share a WAL flush wait for each other's (bench/README.md).
  */
-const SHARED_SIZE = 8;
+const SHARED_SIZE = 4;
 
 /** Statement texts prepared (named) on each connection; more distinct texts run unnamed. */
 const MAX_PREPARED = 100;
