@@ -20,6 +20,16 @@ export interface WriteOptions {
    * drops its bundle.
    */
   durable?: boolean;
+  /**
+   * Each statement of the section may commit on its own, and statements it
+   * issues without awaiting each other may run in any order. For a section
+   * that writes in a single statement (atomic by itself), PostgreSQL then runs
+   * it without BEGIN and COMMIT, on a connection it shares with other such
+   * statements: one message to the server instead of three, and no connection
+   * held. SQLite runs every write section in its group's transaction
+   * regardless.
+   */
+  autocommit?: boolean;
 }
 
 /**

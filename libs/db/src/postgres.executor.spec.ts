@@ -70,6 +70,19 @@ describeOnPostgres('PostgresExecutor', () => {
     expect(await count(db)).toBe(2);
   });
 
+  it('commits each statement of an autocommit write on its own', async () => {
+    await expect(
+      db.write(
+        async (sql) => {
+          await sql.run(WORKER, ['a']);
+          await sql.run(WORKER, ['a']); // duplicate key
+        },
+        { autocommit: true },
+      ),
+    ).rejects.toThrow(/duplicate key/);
+    expect(await count(db)).toBe(1);
+  });
+
   it('prepares a text once it keeps coming back, and only then', async () => {
     const prepared = await db.read(async (sql) => {
       for (let i = 0; i < 4; i++) expect(await sql.rows(`SELECT $1::int + 1 AS n`, [i])).toEqual([{ n: i + 1 }]);

@@ -1,17 +1,27 @@
 import type { OnModuleDestroy } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { Db, type Sql } from './db';
+import { Db, type Sql, type WriteOptions } from './db';
 import { type PgListener, PostgresNotifications } from './postgres.notifications';
+import { type PipelinedClient, SharedConnections } from './postgres.shared-connections';
 import { POSTGRES } from './sql-dialect';
 
 /**
- * Connections open at once: one per concurrent section. A claim waits for its
- * COMMIT's WAL flush; flushes are shared by the commits waiting together, so
- * the more sections are under way, the more claims each flush carries. Two
- * receivers at this size stay well inside PostgreSQL's default 100
- * connections.
+ * Connections open at once for sections that take one of their own
+ * (transactions and reads): one per concurrent section. A commit waits for its
+ * WAL flush; flushes are shared by the commits waiting together, so the more
+ * sections are under way, the more commits each flush carries. With the
+ * shared connections and the listening one, a receiver holds at most 21:
+ * four receivers stay inside PostgreSQL's default 100 connections.
  */
 const POOL_SIZE = 16;
+/**
+ * Connections that single statements share, pipelined (`SharedConnections`):
+ * each runs its statements one after the other, so a few keep the server busy
+ * with fewer claims racing each other for the same index pages and rows — and
+ * every receiver sharing the database brings its own. Too few, and commits
+ * that could share a WAL flush wait for each other's (bench/README.md).
+ */
+const SHARED_SIZE = 4;
 
 /** Statement texts prepared (named) on each connection; more distinct texts run unnamed. */
 const MAX_PREPARED = 100;
@@ -24,8 +34,17 @@ interface PgResult {
   rows: Record<string, unknown>[];
   rowCount: number | null;
 }
-interface PgClient {
-  query(query: string | { text: string; values: unknown[]; name?: string }): Promise<PgResult>;
+interface PgQuery {
+  text: string;
+  values: unknown[];
+  name?: string;
+}
+/** Where a section's statements go: a connection of the pool's, or the shared ones. */
+interface PgQueryable {
+  query(query: PgQuery): Promise<unknown>;
+}
+interface PgClient extends PgQueryable {
+  query(query: string | PgQuery): Promise<PgResult>;
   release(destroy?: boolean | Error): void;
 }
 interface PgPool {
@@ -36,7 +55,7 @@ interface PgPool {
 }
 interface PgModule {
   Pool: new (options: Record<string, unknown>) => PgPool;
-  Client: new (options: Record<string, unknown>) => PgListener;
+  Client: new (options: Record<string, unknown>) => PgListener & PipelinedClient;
 }
 
 /**
@@ -48,14 +67,17 @@ interface PgModule {
  * The pool is its own — TypeORM's connection settings, its own size — and its
  * connections pipeline: `BEGIN` travels with a section's first statement, and
  * statements a section issues without awaiting each other share one round
- * trip. A text that keeps coming back is prepared on each connection, so it is
- * parsed and planned once there. Through TypeORM's query runners a claim took
- * five round trips and TypeORM's own work on each.
+ * trip. An autocommit write (a claim) takes no connection of its own: its
+ * statement joins those in flight on a few shared connections. A text that
+ * keeps coming back is prepared on each connection, so it is parsed and
+ * planned once there. Through TypeORM's query runners a claim took five round
+ * trips and TypeORM's own work on each.
  */
 export class PostgresExecutor extends Db implements OnModuleDestroy {
   readonly dialect = POSTGRES;
   readonly notifications: PostgresNotifications;
   private readonly pool: PgPool;
+  private readonly shared: SharedConnections;
   private readonly seen = new Map<string, number>();
   private readonly names = new Map<string, string>();
   private prepared = 0;
@@ -67,6 +89,7 @@ export class PostgresExecutor extends Db implements OnModuleDestroy {
     // The password is not enumerable there (kept out of logs), so it is copied by name.
     const connection = { ...settings, password: settings.password };
     this.pool = new driver.postgres.Pool({ ...connection, max: POOL_SIZE, pipeline: true });
+    this.shared = new SharedConnections(() => new driver.postgres.Client({ ...connection, pipeline: true }), SHARED_SIZE);
     this.notifications = new PostgresNotifications(
       () => new driver.postgres.Client(connection),
       (sql, params) => this.read((statements) => statements.rows(sql, params)),
@@ -84,7 +107,9 @@ export class PostgresExecutor extends Db implements OnModuleDestroy {
     }
   }
 
-  async write<T>(section: (sql: Sql) => Promise<T>): Promise<T> {
+  async write<T>(section: (sql: Sql) => Promise<T>, options: WriteOptions = {}): Promise<T> {
+    // Outside a transaction each statement commits as it completes (and PostgreSQL's commits are durable).
+    if (options.autocommit) return section(this.statements(this.shared));
     const client = await this.pool.connect();
     // Not awaited: it goes out with the section's first statement. Its outcome is read before COMMIT.
     const begun = client.query('BEGIN');
@@ -112,16 +137,17 @@ export class PostgresExecutor extends Db implements OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     await this.notifications.close();
+    await this.shared.end();
     await this.pool.end();
   }
 
-  private statements(client: PgClient): Sql {
+  private statements(client: PgQueryable): Sql {
     // node-postgres takes the repositories' `$n` placeholders as they are.
     const exec = async (text: string, params: readonly unknown[]) => {
       const name = this.nameFor(text);
-      if (name === undefined) return client.query({ text, values: [...params] });
+      if (name === undefined) return (await client.query({ text, values: [...params] })) as PgResult;
       try {
-        return await client.query({ text, values: [...params], name });
+        return (await client.query({ text, values: [...params], name })) as PgResult;
       } catch (err) {
         // A migration by a newer receiver changed a table under a prepared `SELECT *`
         // ("cached plan must not change result type"): the text runs unnamed from now on.

@@ -29,12 +29,15 @@ export class FeedRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private subscription?: Subscription;
   private batch: FeedChange[] = [];
   private timer?: NodeJS.Timeout;
+  private readonly ownEnvelope: string;
 
   constructor(
     private readonly db: Db,
     private readonly feed: JobFeed,
     private readonly instance: ReceiverInstance,
-  ) {}
+  ) {
+    this.ownEnvelope = envelopeStart(instance.id);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const notifications = this.db.notifications;
@@ -75,6 +78,8 @@ export class FeedRelay implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private heard(payload: string): void {
+    // Every receiver hears its own notifications too: those are told apart before parsing.
+    if (payload.startsWith(this.ownEnvelope)) return;
     let message: Message;
     try {
       message = JSON.parse(payload) as Message;
@@ -93,6 +98,9 @@ export function newsKey(change: FeedChange): string | null {
   return null;
 }
 
+/** How every payload from `origin` begins. */
+const envelopeStart = (origin: string) => `{"origin":${JSON.stringify(origin)},`;
+
 /** The batch as notification payloads, each within PostgreSQL's size limit. */
 export function payloads(origin: string, changes: FeedChange[]): string[] {
   const out: string[] = [];
@@ -100,7 +108,7 @@ export function payloads(origin: string, changes: FeedChange[]): string[] {
   let parts: string[] = [];
   let bytes = envelope;
   const send = () => {
-    if (parts.length) out.push(`{"origin":${JSON.stringify(origin)},"changes":[${parts.join(',')}]}`);
+    if (parts.length) out.push(`${envelopeStart(origin)}"changes":[${parts.join(',')}]}`);
     parts = [];
     bytes = envelope;
   };

@@ -3,6 +3,7 @@ import { Db, insertRows, placeholders, type Sql, type SqlDialect } from '@cis490
 import { type FreeGpu, JOB_STATUSES, type JobCounts, type JobStatus } from '@cis490/contract';
 import type { EffectiveWorker } from '@cis490/manifest';
 import type { JobEventRow, JobRow, NewJobEvent } from './job-row';
+import { upsertWorker, type WorkerRow } from './workers.repository';
 
 /** Conditions an update re-checks, so it changes nothing when the job moved meanwhile. */
 export interface JobExpectation {
@@ -195,11 +196,23 @@ export class QueueRepository {
    * as `ineligibility()` does, and orders by priority, then prefer_cuda
    * (first for CUDA workers, last for CPU workers), then manifest order, then
    * seq. The outer `status = 'pending'` makes a lost race claim nothing.
-   * The claim's event is recorded here too: where the database allows, in
-   * the same statement. Which of the offered GPUs the job gets is the
-   * caller's choice, stored with `updateJob` in the same transaction.
+   * The claim's event and the worker's sighting are recorded here too, claim
+   * or not: where the database allows (a writable WITH), in the same
+   * statement, so a claim needs no transaction around it. Which of the
+   * offered GPUs the job gets is the caller's choice, stored with
+   * `updateJob` in the same transaction.
    */
-  async claim(sql: Sql, worker: EffectiveWorker, workerId: string, now: string): Promise<JobRow | null> {
+  async claim(sql: Sql, worker: EffectiveWorker, sighting: WorkerRow, now: string): Promise<JobRow | null> {
+    const sight = () => {
+      const seen = upsertWorker(sighting, 1);
+      return sql.run(seen.text, seen.params);
+    };
+    if (worker.allow !== null && worker.allow.length === 0) {
+      // Allowed no model at all: nothing to claim, only the sighting to record.
+      await sight();
+      return null;
+    }
+    const workerId = sighting.worker_id;
     const params: unknown[] = [workerId, now, worker.vram_gib, worker.ram_gib, worker.hostname];
     const where = [
       `status = 'pending'`,
@@ -217,7 +230,6 @@ export class QueueRepository {
     ];
     if (worker.offered_gpus !== null) where.push(enoughGpus(worker.offered_gpus, params));
     if (worker.allow !== null) {
-      if (worker.allow.length === 0) return null;
       where.push(`model IN (${placeholders(params.length + 1, worker.allow.length)})`);
       params.push(...worker.allow);
     }
@@ -241,13 +253,14 @@ export class QueueRepository {
          AND status = 'pending'
        RETURNING *`;
     if (this.dialect.writableWith) {
+      const seen = upsertWorker(sighting, params.length + 1);
       const rows = await sql.rows<JobRow>(
-        `WITH claimed AS (${claim}), recorded AS (${recordClaim('claimed')}) SELECT * FROM claimed`,
-        params,
+        `WITH seen AS (${seen.text}), claimed AS (${claim}), recorded AS (${recordClaim('claimed')}) SELECT * FROM claimed`,
+        [...params, ...seen.params],
       );
       return rows[0] ?? null;
     }
-    const [row] = await sql.rows<JobRow>(claim, params);
+    const [, [row]] = await Promise.all([sight(), sql.rows<JobRow>(claim, params)]);
     if (row) await sql.run(recordClaim('jobs WHERE seq = $3'), [workerId, now, row.seq]);
     return row ?? null;
   }

@@ -134,19 +134,18 @@ export class QueueService {
       slots: req.slots,
     };
     const worker = effectiveWorker({ ...sighting, free_gpus: req.free_gpus }, this.manifest.hostFor(req.hostname));
+    // Without GPUs to hand out, the claim writes nothing besides its one statement (QueueRepository.claim):
+    // where that statement also records the event and the sighting, it needs no transaction around it.
+    const givesGpus = (worker.offered_gpus?.length ?? 0) > 0;
     const claimed = await this.db.write(async (sql) => {
       const now = this.now();
-      // Issued together: where the driver pipelines (PostgreSQL) they share one round trip.
-      const [, row] = await Promise.all([
-        this.workersRepo.upsert(sql, workerRow(req.worker_id, sighting, now)),
-        this.repo.claim(sql, worker, req.worker_id, now),
-      ]);
+      const row = await this.repo.claim(sql, worker, workerRow(req.worker_id, sighting, now), now);
       if (!row) return null;
       const gpus = smallestThatFit(worker.offered_gpus ?? [], Number(row.gpus), Number(row.min_vram_gib));
       if (gpus.length > 0) await this.repo.updateJob(sql, row.id, { gpu_indices: JSON.stringify(gpus) });
       const dependencies = row.after_ids === '[]' ? [] : await this.repo.findJobs(sql, JSON.parse(row.after_ids));
       return { job: toJobView(row), gpus, inputs: dependencies.map(toJobInput) };
-    });
+    }, { autocommit: !givesGpus });
     this.feed.publish({ kind: 'worker', worker_id: req.worker_id });
     if (!claimed) return null;
     this.feed.transition(claimed.job);

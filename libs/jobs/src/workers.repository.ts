@@ -15,20 +15,30 @@ export interface WorkerRow {
   slots: number;
 }
 
+/**
+ * The statement that records a sighting, its placeholders numbered from
+ * `first`, so that the claim can carry it (see QueueRepository.claim).
+ */
+export function upsertWorker(row: WorkerRow, first: number): { text: string; params: unknown[] } {
+  const [a, b, c, d, e, f, g, h] = Array.from({ length: 8 }, (_, i) => `$${first + i}`);
+  return {
+    text: `INSERT INTO workers (worker_id, hostname, capability, allow_jobs, deny_jobs, first_seen, last_seen, slots)
+       VALUES (${a}, ${b}, ${c}, ${d}, ${e}, ${f}, ${g}, ${h})
+       ON CONFLICT (worker_id) DO UPDATE SET
+         hostname = excluded.hostname, capability = excluded.capability,
+         allow_jobs = excluded.allow_jobs, deny_jobs = excluded.deny_jobs, last_seen = excluded.last_seen,
+         slots = excluded.slots`,
+    params: [row.worker_id, row.hostname, row.capability, row.allow_jobs, row.deny_jobs, row.first_seen, row.last_seen, row.slots],
+  };
+}
+
 /** The SQL of the workers the receiver has seen. */
 @Injectable()
 export class WorkersRepository {
   /** Records what a worker told us about itself and when. */
   async upsert(sql: Sql, row: WorkerRow): Promise<void> {
-    await sql.run(
-      `INSERT INTO workers (worker_id, hostname, capability, allow_jobs, deny_jobs, first_seen, last_seen, slots)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-       ON CONFLICT (worker_id) DO UPDATE SET
-         hostname = excluded.hostname, capability = excluded.capability,
-         allow_jobs = excluded.allow_jobs, deny_jobs = excluded.deny_jobs, last_seen = excluded.last_seen,
-         slots = excluded.slots`,
-      [row.worker_id, row.hostname, row.capability, row.allow_jobs, row.deny_jobs, row.first_seen, row.last_seen, row.slots],
-    );
+    const statement = upsertWorker(row, 1);
+    await sql.run(statement.text, statement.params);
   }
 
   async touch(sql: Sql, workerId: string, now: string): Promise<number> {

@@ -1,7 +1,28 @@
 /** One message as it goes on the wire, kept for replay. */
 export interface HeldMessage {
-  id: number;
-  text: string;
+  readonly id: number;
+  readonly text: string;
+}
+
+/**
+ * A message whose text is made the first time it is read: with no client
+ * connected, most messages are held and dropped without ever being sent.
+ */
+class LazyMessage implements HeldMessage {
+  private made?: string;
+
+  constructor(
+    readonly id: number,
+    private frame: ((id: number) => string) | null,
+  ) {}
+
+  get text(): string {
+    if (this.made === undefined) {
+      this.made = this.frame!(this.id);
+      this.frame = null;
+    }
+    return this.made;
+  }
 }
 
 /** What a client reconnecting with `Last-Event-ID` gets. */
@@ -24,9 +45,12 @@ export class EventBuffer {
     this.lastId = firstId - 1;
   }
 
-  /** The next message, with its id; `frame` turns the id into the message's text. */
+  /**
+   * The next message, with its id; `frame` turns the id into the message's
+   * text when it is first read, so what it frames must not change meanwhile.
+   */
   add(frame: (id: number) => string): HeldMessage {
-    const message = { id: ++this.lastId, text: frame(this.lastId) };
+    const message = new LazyMessage(++this.lastId, frame);
     if (this.held.length - this.start >= this.capacity) this.start++;
     this.held.push(message);
     // Compacts now and then instead of shifting the array on every message.

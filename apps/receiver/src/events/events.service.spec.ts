@@ -18,16 +18,29 @@ const settle = () => new Promise((resolve) => setImmediate(resolve));
 const job = (over: Partial<JobView> = {}) => ({ id: 'a'.repeat(64), status: 'running', ...over }) as JobView;
 
 describe('EventBuffer', () => {
+  /** The messages a replay holds, as id and text. */
+  const replayed = (replay: ReturnType<EventBuffer['since']>) =>
+    'messages' in replay ? replay.messages.map(({ id, text }) => ({ id, text })) : replay;
+
   it('replays after an id it holds, and resets one it no longer holds or never gave', () => {
     const buffer = new EventBuffer(3, 100);
     for (let i = 0; i < 5; i++) buffer.add((id) => `m${id}`);
     // Holds 102, 103, 104.
-    expect(buffer.since('102')).toEqual({ messages: [{ id: 103, text: 'm103' }, { id: 104, text: 'm104' }] });
-    expect(buffer.since('101')).toEqual({ messages: [102, 103, 104].map((id) => ({ id, text: `m${id}` })) });
+    expect(replayed(buffer.since('102'))).toEqual([{ id: 103, text: 'm103' }, { id: 104, text: 'm104' }]);
+    expect(replayed(buffer.since('101'))).toEqual([102, 103, 104].map((id) => ({ id, text: `m${id}` })));
     expect(buffer.since('104')).toEqual({ messages: [] });
     expect(buffer.since('100')).toHaveProperty('reset');
     expect(buffer.since('105')).toHaveProperty('reset');
     expect(buffer.since('abc')).toHaveProperty('reset');
+  });
+
+  it('frames a message once, when it is first read', () => {
+    const buffer = new EventBuffer(3, 100);
+    const framed: number[] = [];
+    const message = buffer.add((id) => (framed.push(id), `m${id}`));
+    expect(framed).toEqual([]);
+    expect([message.text, message.text]).toEqual(['m100', 'm100']);
+    expect(framed).toEqual([100]);
   });
 });
 

@@ -170,7 +170,7 @@ export class EventsService implements OnApplicationBootstrap, OnModuleDestroy {
 
   private emit<K extends FleetEventName>(event: K, data: FleetEvents[K]): void {
     const message = this.buffer.add((id) => frame(id, event, data));
-    this.writeAll(message.text);
+    if (this.clients.size > 0) this.writeAll(message.text);
   }
 
   private writeAll(text: string): void {
