@@ -9,17 +9,18 @@ import { CHROMIUM, CHROMIUM_INSTALL, chromiumAvailable, launchChromium, PageWatc
 import { bundleBytes, manifestOf } from '../support/jobs.testing';
 import { jobsToml } from '../support/manifest.fixtures';
 import { PrismProxy, type ProxiedAnswer } from '../support/prism';
-import { claimBody, type Harness, OPERATOR_TOKEN, startReceiver } from '../support/receiver.harness';
+import { claimBody, gpuCapability, type Harness, OPERATOR_TOKEN, startReceiver } from '../support/receiver.harness';
 import { sha256 } from '../support/bundles';
 
 const WORKER_TOKEN = 'worker-secret-1';
 const WORKER = { authorization: `Bearer ${WORKER_TOKEN}` };
 const OPERATOR = { 'x-operator-token': OPERATOR_TOKEN };
 const MANIFEST = jobsToml([
-  { model: 'gbt', mode: 'realistic', seed: 1 },
+  { model: 'gbt', mode: 'realistic', seed: 1, name: 'base' },
   { model: 'gbt', mode: 'realistic', seed: 2 },
   { model: 'gbt', mode: 'realistic', seed: 3 },
   { model: 'mlp', mode: 'realistic', seed: 1, require_cuda: true },
+  { model: 'ens', mode: 'realistic', seed: 1, after: ['base'] },
 ]);
 
 interface Listening {
@@ -212,6 +213,12 @@ describe('the OpenAPI document, checked by a validation proxy', () => {
     expect(stored.status).toBe(201);
     await answer(200, complete, { params: { id: a.id }, headers: WORKER, body: { worker_id: 'lab1', artifact_sha256: digest, metrics: { accuracy: 0.9 } } });
     await answer(200, complete, { params: { id: a.id }, headers: WORKER, body: { worker_id: 'lab1', artifact_sha256: digest } });
+    // Now the job after it is eligible: its claim lists the bundle as an input. A GPU host gets the CUDA job and its GPU.
+    const pipelined = await answer(200, CLAIM, { headers: WORKER, body: claimBody('lab3') });
+    expect(pipelined.json.inputs).toEqual([expect.objectContaining({ job_id: a.id, artifact_sha256: digest })]);
+    const gpu = await answer(200, CLAIM, { headers: WORKER, body: claimBody('gpu1', { capability: gpuCapability(24, { hostname: 'gpu1' }) }) });
+    expect([gpu.json.job.id, gpu.json.gpus]).toEqual([cuda.id, [0]]);
+    await answer(200, ['GET', '/v1/workers']);
     await answer(409, complete, { params: { id: b.id }, headers: WORKER, body: { worker_id: 'lab2', artifact_sha256: digest } });
     await answer(400, complete, { params: { id: b.id }, headers: WORKER, body: { worker_id: 'lab1', artifact_sha256: 'xyz' } });
 
