@@ -1,3 +1,4 @@
+import { MAX_BUNDLES_PER_JOB } from '@cis490/contract';
 import { DRIVERS } from '../support/postgres';
 import { createHash, randomBytes } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
@@ -168,6 +169,20 @@ describe.each(DRIVERS)('receiver artifact uploads on %s', (driver) => {
       expect((await models_()).map((m) => m.sha256)).toEqual([shaThree]);
       expect((await download(shaOne)).statusCode).toBe(404);
       expect(existsSync(fileOf(shaOne))).toBe(false);
+    });
+
+    it(`holds at most ${MAX_BUNDLES_PER_JOB} bundles of a job that did not complete it, and completes with one of them`, async () => {
+      const many = Array.from({ length: MAX_BUNDLES_PER_JOB + 1 }, (_, n) => zstd(`upload ${n}: ${randomBytes(8).toString('hex')}\n`));
+      for (const data of many.slice(0, -1)) expect((await put(data)).statusCode).toBe(201);
+      const refused = await put(many.at(-1)!);
+      expect(refused.statusCode).toBe(409);
+      expect(refused.json().message).toContain(`already holds ${MAX_BUNDLES_PER_JOB} uploaded bundles`);
+      expect(bundleFiles()).toHaveLength(MAX_BUNDLES_PER_JOB);
+      expect(listing(join(models, '.incoming')).filter((f) => f.endsWith('.part'))).toEqual([]);
+      // The same bytes again are no new bundle.
+      expect((await put(many[0])).json()).toMatchObject({ deduplicated: true });
+      expect((await complete(sha256(many[3]))).statusCode).toBe(200);
+      expect((await models_()).map((m) => m.sha256)).toEqual([sha256(many[3])]);
     });
 
     it('refuses an upload that ends after its job completed, and keeps nothing of it', async () => {

@@ -8,6 +8,7 @@ import {
   InvalidArtifactNameError,
   NotZstdError,
   StorageError,
+  TooManyBundlesError,
   UploadAbortedError,
   UploadTooLargeError,
 } from '@cis490/artifacts';
@@ -40,6 +41,7 @@ const STATUS = new Map<Function, HttpStatus>([
   [UploadTooLargeError, HttpStatus.PAYLOAD_TOO_LARGE],
   [DigestMismatchError, HttpStatus.UNPROCESSABLE_ENTITY],
   [StorageError, HttpStatus.INSUFFICIENT_STORAGE],
+  [TooManyBundlesError, HttpStatus.CONFLICT],
   [ArtifactNotFoundError, HttpStatus.NOT_FOUND],
   [InvalidArtifactNameError, HttpStatus.BAD_REQUEST],
   // Nobody is left to read it, but the answer still must not be a 5xx.

@@ -3,7 +3,7 @@ import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiHeader, ApiOkResponse, Api
 import type { FastifyRequest } from 'fastify';
 import { createReadStream } from 'node:fs';
 import { ArtifactNotFoundError, ArtifactStore } from '@cis490/artifacts';
-import type { ArtifactRecord, UploadResult } from '@cis490/contract';
+import { type ArtifactRecord, MAX_BUNDLES_PER_JOB, type UploadResult } from '@cis490/contract';
 import { ModelListDto, ModelsQueryDto, UploadResultDto } from './dto/model.dto';
 import { JOB, QUERY, ReadEndpoint, WorkerEndpoint } from './openapi/endpoint.decorators';
 import { ValidHeaders } from './upload/valid-headers.decorator';
@@ -22,7 +22,7 @@ export class ModelsController {
   @HttpCode(201)
   @WorkerEndpoint(JOB, {
     400: { description: 'X-Worker-Id or X-Content-SHA256 is missing or malformed, or the upload was cut short' },
-    409: { description: 'not this worker’s job, or not claimed/running' },
+    409: { description: `not this worker’s job, or not claimed/running, or it already holds ${MAX_BUNDLES_PER_JOB} bundles that did not complete it` },
     413: { description: 'the bundle is larger than CIS490_MAX_UPLOAD_BYTES' },
     415: { description: 'the body does not begin with the zstd magic number, or is not application/zstd or application/octet-stream' },
     422: { description: 'the bytes do not match X-Content-SHA256' },

@@ -85,6 +85,12 @@ export class ArtifactRecordsRepository {
     return rows.length > 0;
   }
 
+  /** How many live records the job has: its bundles since it last completed. */
+  async liveCount(sql: Sql, jobId: string): Promise<number> {
+    const [row] = await sql.rows<{ n: number | string }>(`SELECT COUNT(*) AS n FROM artifacts WHERE job_id = $1 AND ${LIVE}`, [jobId]);
+    return Number(row.n);
+  }
+
   /**
    * Marks every live record of the job but the one of `sha256` superseded;
    * answers the bundles they point at, which may have lost their last live

@@ -3,13 +3,14 @@ import { promises as fsp, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { finished, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type ArtifactRecord, NAME_PATTERN, SHA256_HEX, type UploadResult } from '@cis490/contract';
+import { type ArtifactRecord, MAX_BUNDLES_PER_JOB, NAME_PATTERN, SHA256_HEX, type UploadResult } from '@cis490/contract';
 import type { Db, Sql } from '@cis490/db';
 import { ArtifactIndex } from './artifact-index';
 import { ArtifactRecordsRepository, type BundleKey, recordKey } from './artifact-records.repository';
 import { BUNDLE_FILE, bundleRelativePath, isInside } from './artifact-names';
 import {
-  DigestMismatchError, InvalidArtifactNameError, NotZstdError, StorageError, UploadAbortedError, UploadTooLargeError,
+  DigestMismatchError, InvalidArtifactNameError, NotZstdError, StorageError, TooManyBundlesError, UploadAbortedError,
+  UploadTooLargeError,
 } from './artifact.errors';
 import { syncDir } from './dir-sync';
 import { IncomingDirs } from './incoming-dirs';
@@ -289,6 +290,7 @@ export class ArtifactStore implements OnApplicationShutdown {
     const placed = await this.db.write(async (sql) => {
       const indexBytes = await this.records.lockIndexFile(sql);
       await upload.admit?.(sql);
+      await this.assertRoomFor(sql, upload.jobId, sha256);
       const bundle = await placeBundle(tmpPath, final, size);
       try {
         if (await this.records.insert(sql, record)) await this.writeIndexLine(sql, indexBytes, record);
@@ -301,6 +303,12 @@ export class ArtifactStore implements OnApplicationShutdown {
       return bundle.placed;
     });
     return { sha256, size, path: bundleRelativePath(model, mode, sha256), deduplicated: !placed };
+  }
+
+  /** A bundle the job does not hold yet may join at most MAX_BUNDLES_PER_JOB - 1 others. */
+  private async assertRoomFor(sql: Sql, jobId: string, sha256: string): Promise<void> {
+    if (await this.records.has(sql, jobId, sha256)) return;
+    if ((await this.records.liveCount(sql, jobId)) >= MAX_BUNDLES_PER_JOB) throw new TooManyBundlesError(jobId, MAX_BUNDLES_PER_JOB);
   }
 
   /**

@@ -32,6 +32,17 @@ export class DigestMismatchError extends Error {
   }
 }
 
+/** The job already holds as many uploaded bundles as it may (HTTP 409). */
+export class TooManyBundlesError extends Error {
+  constructor(jobId: string, limit: number) {
+    super(
+      `job ${jobId.slice(0, 12)} already holds ${limit} uploaded bundles that did not complete it: ` +
+        'complete it with one of them, or requeue it after it fails',
+    );
+    this.name = 'TooManyBundlesError';
+  }
+}
+
 /** The models dir cannot take the upload: unwritable, full, or otherwise failing (HTTP 507). */
 export class StorageError extends Error {
   /** The OS error code, e.g. ENOSPC or EACCES, when there is one. */

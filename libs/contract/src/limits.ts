@@ -25,3 +25,9 @@ export const MAX_CLAIM_WAIT_S = 60;
 /** GPUs one claim may offer (`free_gpus`), and jobs one worker may run at once (`slots`, SPEC §10). */
 export const MAX_GPUS = 64;
 export const MAX_SLOTS = 256;
+/**
+ * Bundles one job may hold that did not complete it (its uploads since it last
+ * completed, across attempts): a worker cannot fill the models dir by
+ * uploading without end to a job it then fails.
+ */
+export const MAX_BUNDLES_PER_JOB = 16;
