@@ -51,4 +51,13 @@ describe('receiver with its SQLite file locked by another process', () => {
     expect(again.statusCode).toBe(200);
     expect((await h.app.inject({ method: 'GET', url: '/v1/health' })).json().db).toBe('ok');
   });
+
+  it('is healthy again once the lock is released, though no write has come since the last one gave up', async () => {
+    other.exec('BEGIN IMMEDIATE');
+    const answer = await h.app.inject({ method: 'POST', url: '/v1/job/claim', payload: claimBody('lab1') });
+    expect(answer.statusCode).toBe(503);
+    other.exec('ROLLBACK');
+    const health = await h.app.inject({ method: 'GET', url: '/v1/health' });
+    expect([health.statusCode, health.json().db]).toEqual([200, 'ok']);
+  });
 });

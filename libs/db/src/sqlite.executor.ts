@@ -94,6 +94,8 @@ export class SqliteExecutor extends Db {
       }
       this.waitingSince ??= started;
       if (Date.now() - started >= BUSY_WAIT_MS) {
+        // No longer waiting: a group still waiting says so again at its next try, from its own start.
+        this.waitingSince = null;
         const busy = new DatabaseBusyError(Date.now() - started);
         for (const write of group) write.reject(busy);
         return;
