@@ -6,7 +6,6 @@
  */
 export const TOKEN_MIN_LENGTH = 8;
 export const TOKEN_PATTERN = /^[\x21-\x7e]+$/;
-export const TOKEN_RULE = `at least ${TOKEN_MIN_LENGTH} visible ASCII characters (no spaces or control characters)`;
 
 /**
  * Checks a token without ever quoting it: the answer names the rule broken,

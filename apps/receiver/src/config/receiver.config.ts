@@ -1,21 +1,23 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateBy, validateSync } from 'class-validator';
 import { existsSync } from 'node:fs';
 import { AuthTokens } from '@cis490/auth';
-import { DEFAULT_MAX_LOG_BYTES, DEFAULT_MAX_PROGRESS_POINTS, TOKEN_MIN_LENGTH, TOKEN_PATTERN } from '@cis490/contract';
+import { DEFAULT_MAX_LOG_BYTES, DEFAULT_MAX_PROGRESS_POINTS, tokenProblem } from '@cis490/contract';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value.trim()) : value;
 const emptyAsUnset = ({ value }: { value: unknown }) =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 
-/** The token rule of every side (libs/contract), as class-validator constraints. */
-function IsToken(): PropertyDecorator {
-  return (target, key) => {
-    MinLength(TOKEN_MIN_LENGTH, { message: `must be at least ${TOKEN_MIN_LENGTH} characters` })(target, key);
-    Matches(TOKEN_PATTERN, { message: 'must be visible ASCII characters only (no spaces or control characters)' })(target, key);
-  };
-}
+/** The token rule of every side (libs/contract's `tokenProblem`), as a class-validator constraint. */
+const IsToken = (): PropertyDecorator =>
+  ValidateBy({
+    name: 'isToken',
+    validator: {
+      validate: (value) => typeof value === 'string' && tokenProblem(value) === null,
+      defaultMessage: (args) => tokenProblem(String(args?.value ?? '')) ?? '',
+    },
+  });
 
 /**
  * Variables whose value is a secret (a token; a database URL may hold a password):
