@@ -381,8 +381,7 @@ class JobRun {
   private logTail(): { log_tail?: string } {
     const tail = this.trainer?.logTail();
     // Redacted already as it was printed; this is the belt to those braces.
-    if (tail) return { log_tail: this.redactor.redact(tail) };
-    return tail ? { log_tail: tail } : {};
+    return tail ? { log_tail: this.redactor.redact(tail) } : {};
   }
 
   /** Waits out an unreachable receiver; once a shutdown is under way, one last short try. */
