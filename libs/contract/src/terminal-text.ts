@@ -7,12 +7,24 @@
  */
 
 /**
- * CSI (`ESC [` or 0x9b: parameters, intermediates, a final byte);
- * string commands OSC, DCS, SOS, PM, APC (`ESC ] P X ^ _` or their C1 forms) up
- * to BEL or ST, or to the end when unterminated; any other `ESC x`.
+ * The grammar of escape sequences, as regular-expression sources, for every
+ * filter of the fleet's text: CSI (`ESC [` or 0x9b, parameters and
+ * intermediates, then a final byte); string commands OSC, DCS, SOS, PM, APC
+ * (`ESC ] P X ^ _` or their C1 forms) up to their terminator, BEL or ST; and
+ * any other `ESC x`.
  */
-const ESCAPE_SEQUENCE =
-  /(?:\x1b\[|\x9b)[\x20-\x3f]*[\x40-\x7e]?|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|\x1b[\x20-\x7e]?/g;
+export const ESCAPE_GRAMMAR = {
+  csi: String.raw`(?:\x1b\[|\x9b)[\x20-\x3f]*`,
+  csiFinal: String.raw`[\x40-\x7e]`,
+  stringCommand: String.raw`(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*`,
+  stringEnd: String.raw`(?:\x07|\x1b\\|\x9c)`,
+  escape: String.raw`\x1b`,
+  escapeFinal: String.raw`[\x20-\x7e]`,
+} as const;
+
+/** Every sequence, whole or cut short by the end of the text (an unterminated one runs to the end). */
+const { csi, csiFinal, stringCommand, stringEnd, escape, escapeFinal } = ESCAPE_GRAMMAR;
+const ESCAPE_SEQUENCE = new RegExp(`${csi}${csiFinal}?|${stringCommand}${stringEnd}?|${escape}${escapeFinal}?`, 'g');
 /** C0 but tab and newline, DEL, C1. A carriage return goes too: it lets a line overwrite what precedes it. */
 const CONTROL_BUT_LINES = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
 const LINE_BREAKS = /[\t\n]/g;

@@ -1,4 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
+import { ESCAPE_GRAMMAR } from '@cis490/contract';
 
 /**
  * A job's log is the trainer's own output, and `logs` prints it as it is when
@@ -8,8 +9,9 @@ import { StringDecoder } from 'node:string_decoder';
  * a log means (text, newlines, tabs, carriage returns for progress bars, SGR
  * colours) and drops every other escape sequence and control character.
  */
-const SEQUENCE =
-  /(?:\x1b\[|\x9b)[\x20-\x3f]*[\x40-\x7e]|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)|\x1b[\x20-\x7e]/g;
+const { csi, csiFinal, stringCommand, stringEnd, escape, escapeFinal } = ESCAPE_GRAMMAR;
+/** A whole sequence (libs/contract's grammar): what a piece may hold once an unfinished end is held back. */
+const SEQUENCE = new RegExp(`${csi}${csiFinal}|${stringCommand}${stringEnd}|${escape}${escapeFinal}`, 'g');
 /** An SGR sequence (colours, bold): harmless, and what makes a log readable. */
 const SGR = /^(?:\x1b\[|\x9b)[0-9;:]*m$/;
 const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f-\x9a\x9c\x9f]/g;
@@ -49,5 +51,4 @@ function unfinishedFrom(text: string): number {
 }
 
 /** A sequence that is complete: a string command needs its terminator, a CSI its final byte, an ESC one more character. */
-const WHOLE =
-  /^(?:(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)|(?:\x1b\[|\x9b)[\x20-\x3f]*[\x40-\x7e]|\x1b[^\]PX^_[])/;
+const WHOLE = new RegExp(String.raw`^(?:${stringCommand}${stringEnd}|${csi}${csiFinal}|\x1b[^\]PX^_[])`);
