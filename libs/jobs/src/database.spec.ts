@@ -36,6 +36,10 @@ describe('database', () => {
     expect(await h.dataSource.query(`PRAGMA synchronous`)).toEqual([{ synchronous: 1 }]);
   });
 
+  it('keeps the savepoints\' journals of a group commit in memory, not in temp files (temp_store = MEMORY)', async () => {
+    expect(await h.dataSource.query(`PRAGMA temp_store`)).toEqual([{ temp_store: 2 }]);
+  });
+
   /** The plan SQLite picks for the statements a call actually runs. */
   async function plansOf(call: () => Promise<unknown>, match: RegExp): Promise<string[]> {
     const seen: [string, unknown[]][] = [];
